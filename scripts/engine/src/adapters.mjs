@@ -1,0 +1,112 @@
+// Prisma's official driver adapters (5.17, the engine's own version) for
+// SQLite and PostgreSQL; our own small adapter for MySQL/MariaDB, for which
+// Prisma 5.17 ships none (see mysql-adapter.mjs).
+
+//
+// Each is imported only when its provider is used: it keeps the engine's
+// start-up (paid on every Prisma.connect()) short.
+
+// Prisma's own defaults: a pool of num_cpus * 2 + 1 connections, a 5 s
+// connect timeout, a 5 s SQLite busy timeout.
+const DEFAULT_CONNECT_TIMEOUT_S = 5;
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+function defaultPoolSize() {
+  return 5;
+}
+
+function intParam(params, name, fallback) {
+  const raw = params.get(name);
+  if (raw === null) return fallback;
+  const value = Number.parseInt(raw, 10);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`invalid ${name}=${raw} in the database URL`);
+  return value;
+}
+
+async function sqliteAdapter(url) {
+  const { PrismaLibSQL } = await import('@prisma/adapter-libsql');
+  const { createClient } = await import('@libsql/client');
+  const params = new URL(url.replace(/^file:/, 'file://')).searchParams;
+  const busyTimeout = intParam(params, 'socket_timeout', SQLITE_BUSY_TIMEOUT_MS / 1000) * 1000;
+  const path = url.replace(/^(file:|sqlite:)/, '').split('?')[0];
+  // bigint: SQLite integers are 64-bit; the default (number) throws past 2**53.
+  const client = createClient({ url: `file:${path}`, intMode: 'bigint' });
+  const setPragmas = async () => {
+    await client.execute(`PRAGMA busy_timeout = ${busyTimeout}`);
+    await client.execute('PRAGMA foreign_keys = ON');
+  };
+  await setPragmas();
+  // libsql hands its connection to each transaction and opens a new one for
+  // everything else: that new connection needs the pragmas too.
+  const transaction = client.transaction.bind(client);
+  client.transaction = async (mode) => {
+    const tx = await transaction(mode);
+    await setPragmas();
+    return tx;
+  };
+  return {
+    adapter: new PrismaLibSQL(client),
+    close: async () => client.close(),
+  };
+}
+
+async function postgresAdapter(url, log) {
+  const { PrismaPg } = await import('@prisma/adapter-pg');
+  const { default: pg } = await import('pg');
+  const parsed = new URL(url);
+  const params = parsed.searchParams;
+  const schema = params.get('schema') ?? undefined;
+  const max = intParam(params, 'connection_limit', defaultPoolSize());
+  const connectTimeout = intParam(params, 'connect_timeout', DEFAULT_CONNECT_TIMEOUT_S);
+  // Prisma's URL parameters mean nothing to pg: take them out.
+  for (const name of ['schema', 'connection_limit', 'connect_timeout', 'pool_timeout', 'socket_timeout', 'pgbouncer', 'statement_cache_size']) {
+    params.delete(name);
+  }
+  const pool = new pg.Pool({
+    connectionString: parsed.toString(),
+    max,
+    connectionTimeoutMillis: connectTimeout * 1000,
+    // Like Prisma's native engine: raw SQL resolves names in the URL's schema.
+    ...(schema ? { options: `-c search_path="${schema.replaceAll('"', '""')}"` } : {}),
+  });
+  // An idle connection that the server drops (restart, failover) is
+  // reported here; without a listener it would crash the process.
+  pool.on('error', (error) => log(`idle PostgreSQL connection lost: ${error.message}`));
+  return {
+    adapter: new PrismaPg(pool, schema ? { schema } : undefined),
+    close: () => pool.end(),
+  };
+}
+
+/**
+ * @param {'sqlite'|'postgresql'|'mysql'} provider
+ * @param {string} url
+ * @param {(message: string) => void} log
+ * @returns {Promise<{adapter: object, close: () => Promise<void>}>}
+ */
+export async function createAdapter(provider, url, log) {
+  switch (provider) {
+    case 'sqlite':
+      return sqliteAdapter(url);
+    case 'postgresql':
+      return postgresAdapter(url, log);
+    case 'mysql': {
+      const { createMysqlAdapter } = await import('./mysql-adapter.mjs');
+      return createMysqlAdapter(url, log);
+    }
+    default:
+      throw new Error(`unsupported provider ${provider}`);
+  }
+}
+
+/** Run `SELECT 1` through the adapter; throws with the driver's reason. */
+export async function checkDatabase(adapter) {
+  const result = await adapter.queryRaw({ sql: 'SELECT 1', args: [] });
+  if (!result.ok) throw new Error(describeAdapterError(result.error));
+}
+
+export function describeAdapterError(error) {
+  if (!error) return 'unknown error';
+  if (error.message) return error.message;
+  return JSON.stringify(error);
+}
