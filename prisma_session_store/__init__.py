@@ -1,5 +1,35 @@
-"""Server-side sessions on Prisma Client Python for Starlette and FastAPI."""
+"""Server-side sessions on Prisma Client Python for Starlette and FastAPI.
+
+A port of the Node package ``@quixo3/prisma-session-store``: the same Session
+table, an asyncio store, and an ASGI middleware that keeps only the signed
+session id in the cookie.
+"""
+
+from ._client import PrismaClient, SessionDelegate, SessionRecord
+from ._errors import ConfigurationError, PrismaSessionStoreError, SerializationError
+from ._expiry import Duration, Ttl
+from ._interval import IntervalErrorHandler
+from ._log import LoggerLike
+from ._serializer import CompactJSONSerializer, Serializer
+from ._store import DisposeCallback, PrismaSessionStore, SessionData
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "CompactJSONSerializer",
+    "ConfigurationError",
+    "DisposeCallback",
+    "Duration",
+    "IntervalErrorHandler",
+    "LoggerLike",
+    "PrismaClient",
+    "PrismaSessionStore",
+    "PrismaSessionStoreError",
+    "SerializationError",
+    "Serializer",
+    "SessionData",
+    "SessionDelegate",
+    "SessionRecord",
+    "Ttl",
+    "__version__",
+]
