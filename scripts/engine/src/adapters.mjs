@@ -1,19 +1,17 @@
 // Prisma's official driver adapters (5.17, the engine's own version) for
 // SQLite and PostgreSQL; our own small adapter for MySQL/MariaDB, for which
 // Prisma 5.17 ships none (see mysql-adapter.mjs).
-
 //
 // Each is imported only when its provider is used: it keeps the engine's
 // start-up (paid on every Prisma.connect()) short.
 
+import { availableParallelism } from 'node:os';
+
 // Prisma's own defaults: a pool of num_cpus * 2 + 1 connections, a 5 s
 // connect timeout, a 5 s SQLite busy timeout.
+const DEFAULT_POOL_SIZE = 2 * availableParallelism() + 1;
 const DEFAULT_CONNECT_TIMEOUT_S = 5;
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
-
-function defaultPoolSize() {
-  return 5;
-}
 
 function intParam(params, name, fallback) {
   const raw = params.get(name);
@@ -56,7 +54,7 @@ async function postgresAdapter(url, log) {
   const parsed = new URL(url);
   const params = parsed.searchParams;
   const schema = params.get('schema') ?? undefined;
-  const max = intParam(params, 'connection_limit', defaultPoolSize());
+  const max = intParam(params, 'connection_limit', DEFAULT_POOL_SIZE);
   const connectTimeout = intParam(params, 'connect_timeout', DEFAULT_CONNECT_TIMEOUT_S);
   // Prisma's URL parameters mean nothing to pg: take them out.
   for (const name of ['schema', 'connection_limit', 'connect_timeout', 'pool_timeout', 'socket_timeout', 'pgbouncer', 'statement_cache_size']) {
