@@ -97,7 +97,7 @@ async function main() {
     Promise.allSettled([engine.disconnect(), connection.close()]).then(() => process.exit(code));
   };
 
-  const server = createEngineServer({ engine, log, onFatal: () => shutdown(1) });
+  const server = createEngineServer({ engine, provider, log, onFatal: () => shutdown(1) });
   server.on('error', (error) => fail(`cannot listen on port ${port}: ${error.message}`));
   server.listen(port, '127.0.0.1');
 

@@ -5,6 +5,7 @@
 import { createServer } from 'node:http';
 
 import { fromEngineAnswer, toEngineBody } from './protocol.mjs';
+import { addSqliteErrorCodes } from './sqlite-errors.mjs';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const EMPTY_METRICS = JSON.stringify({ counters: [], gauges: [], histograms: [] });
@@ -24,15 +25,38 @@ function errorAnswer(message) {
   return JSON.stringify({ errors: [{ error: message, user_facing_error: { is_panic: false, message } }] });
 }
 
+// The engine's transaction ids are cuids. The wasm engine aborts the whole
+// process on an id shorter than that, so anything else is refused here.
+const TRANSACTION_ID = /^c[a-z0-9]{24}$/;
+
+function unknownTransaction(txId) {
+  const message = `Transaction API error: Transaction not found. Transaction ID is invalid, refers to an old closed transaction Prisma doesn't have information about anymore, or was obtained before disconnecting.`;
+  return JSON.stringify({
+    errors: [{ error: message, user_facing_error: { is_panic: false, message, meta: { id: txId }, error_code: 'P2028' } }],
+  });
+}
+
+// Transaction calls answer a bare error object on failure; the Python
+// client looks for the usual {"errors": [...]} list.
+function wrapTransactionAnswer(answer) {
+  const parsed = JSON.parse(answer);
+  if (parsed && typeof parsed.message === 'string' && parsed.id === undefined) {
+    return JSON.stringify({ errors: [{ error: parsed.message, user_facing_error: parsed }] });
+  }
+  return answer;
+}
+
 function send(response, status, body, headers = JSON_HEADERS) {
   response.writeHead(status, headers);
   response.end(body);
 }
 
 /**
- * @param {{engine: object, log: (message: string) => void, onFatal: (error: Error) => void}} options
+ * @param {{engine: object, provider: string, log: (message: string) => void, onFatal: (error: Error) => void}} options
  */
-export function createEngineServer({ engine, log, onFatal }) {
+export function createEngineServer({ engine, provider, log, onFatal }) {
+  const fixAnswer = provider === 'sqlite' ? addSqliteErrorCodes : (answer) => answer;
+
   async function handleQuery(request, response) {
     const body = await readBody(request);
     let engineBody;
@@ -46,14 +70,18 @@ export function createEngineServer({ engine, log, onFatal }) {
       return;
     }
     const txId = request.headers['x-transaction-id'] || undefined;
+    if (txId !== undefined && !TRANSACTION_ID.test(txId)) {
+      send(response, 200, unknownTransaction(txId));
+      return;
+    }
     const answer = await engine.query(engineBody, txId);
-    send(response, 200, JSON.stringify(fromEngineAnswer(JSON.parse(answer))));
+    send(response, 200, JSON.stringify(fixAnswer(fromEngineAnswer(JSON.parse(answer)))));
   }
 
   async function handleTransaction(request, response, path) {
     if (path === '/transaction/start') {
       // Same {max_wait, timeout} object (milliseconds) on both protocols.
-      send(response, 200, await engine.startTransaction(await readBody(request)));
+      send(response, 200, wrapTransactionAnswer(await engine.startTransaction(await readBody(request))));
       return;
     }
     const match = /^\/transaction\/([^/]+)\/(commit|rollback)$/.exec(path);
@@ -62,8 +90,12 @@ export function createEngineServer({ engine, log, onFatal }) {
       return;
     }
     const [, txId, verb] = match;
+    if (!TRANSACTION_ID.test(txId)) {
+      send(response, 200, unknownTransaction(txId));
+      return;
+    }
     const answer = verb === 'commit' ? await engine.commitTransaction(txId) : await engine.rollbackTransaction(txId);
-    send(response, 200, answer);
+    send(response, 200, wrapTransactionAnswer(answer));
   }
 
   async function route(request, response) {
