@@ -10,14 +10,18 @@ from ._errors import ConfigurationError, PrismaSessionStoreError, SerializationE
 from ._expiry import Duration, Ttl
 from ._interval import IntervalErrorHandler
 from ._log import LoggerLike
+from ._middleware import SessionMiddleware
 from ._serializer import CompactJSONSerializer, Serializer
-from ._store import DisposeCallback, PrismaSessionStore, SessionData
+from ._session import Session, destroy_session, regenerate_session
+from ._signing import CookieFormat
+from ._store import DisposeCallback, PrismaSessionStore, SessionData, StoredSession
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CompactJSONSerializer",
     "ConfigurationError",
+    "CookieFormat",
     "DisposeCallback",
     "Duration",
     "IntervalErrorHandler",
@@ -27,9 +31,14 @@ __all__ = [
     "PrismaSessionStoreError",
     "SerializationError",
     "Serializer",
+    "Session",
     "SessionData",
     "SessionDelegate",
+    "SessionMiddleware",
     "SessionRecord",
+    "StoredSession",
     "Ttl",
     "__version__",
+    "destroy_session",
+    "regenerate_session",
 ]

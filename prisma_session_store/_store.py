@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
-from typing import Any, Literal, TypeAlias, cast
+from typing import Any, Literal, NamedTuple, TypeAlias, cast
 
 from ._client import (
     COLUMN_MISSING,
@@ -27,13 +27,21 @@ from ._keyed_lock import KeyedLock
 from ._log import LoggerLike, StoreLogger, parse_levels, redact_sid
 from ._serializer import JSON_SERIALIZER, Serializer
 
-__all__ = ["DisposeCallback", "PrismaSessionStore", "SessionData"]
+__all__ = ["DisposeCallback", "PrismaSessionStore", "SessionData", "StoredSession"]
 
 SessionData: TypeAlias = dict[str, Any]
 """A session: a JSON object (with express-session's ``cookie`` when shared with Node)."""
 
 DisposeCallback: TypeAlias = Callable[[str, SessionData], object]
 """Called as ``dispose(sid, session)`` when a stored session is dropped; may be async."""
+
+
+class StoredSession(NamedTuple):
+    """A session as :meth:`PrismaSessionStore.load` returns it."""
+
+    session: SessionData
+    expires_at: datetime
+
 
 _DELEGATE_METHODS = ("find_unique", "find_many", "count", "upsert", "update_many", "delete_many")
 
@@ -276,30 +284,48 @@ class PrismaSessionStore:
         An expired row is deleted; with ``stale`` its data is returned that
         one time.
         """
+        stored = await self.load(sid)
+        return None if stored is None else stored.session
+
+    async def load(self, sid: str) -> StoredSession | None:
+        """Like :meth:`get`, with the session's ``expiresAt`` (same single query)."""
         _check_sid(sid)
         delegate = await self._ready()
         async with self._database("get"):
             row = await delegate.find_unique(where={"sid": sid})
             if row is None:
                 return None
-            now = self._now()
+            now = self.now()
             if row.expiresAt > now:
-                return self._decode(row, "get")
+                session = self._decode(row, "get")
+                return None if session is None else StoredSession(session, row.expiresAt)
             # Only the caller whose delete removed the row disposes of it (and,
             # with `stale`, returns it): concurrent gets see it once in all.
             removed = await delegate.delete_many(where={"sid": sid, "expiresAt": {"lte": now}})
         if not removed or not (self._stale or self._dispose is not None):
             return None
         session = self._decode(row, "get")
-        if session is not None:
-            await self._call_dispose(sid, session)
-        return session if self._stale else None
+        if session is None:
+            return None
+        await self._call_dispose(sid, session)
+        return StoredSession(session, row.expiresAt) if self._stale else None
+
+    def expiry_for(self, sid: str, session: Mapping[str, Any]) -> datetime:
+        """The ``expiresAt`` that ``set`` or ``touch`` would write now (no query)."""
+        return self._expires_at(session, sid)
+
+    def now(self) -> datetime:
+        """The store's current time (its ``clock``), an aware UTC datetime."""
+        now = self._clock()
+        if now.tzinfo is None:
+            raise ConfigurationError("clock() must return an aware datetime (UTC)")
+        return now
 
     async def all(self) -> dict[str, SessionData]:
         """Every live session, by session id."""
         delegate = await self._ready()
         async with self._database("all"):
-            rows = await delegate.find_many(where={"expiresAt": {"gt": self._now()}})
+            rows = await delegate.find_many(where={"expiresAt": {"gt": self.now()}})
         sessions: dict[str, SessionData] = {}
         for row in rows:
             session = self._decode(row, "all")
@@ -311,14 +337,14 @@ class PrismaSessionStore:
         """The ids of every live session."""
         delegate = await self._ready()
         async with self._database("ids"):
-            rows = await delegate.find_many(where={"expiresAt": {"gt": self._now()}})
+            rows = await delegate.find_many(where={"expiresAt": {"gt": self.now()}})
         return [row.sid for row in rows]
 
     async def length(self) -> int:
         """The number of live sessions (one COUNT)."""
         delegate = await self._ready()
         async with self._database("length"):
-            return await delegate.count(where={"expiresAt": {"gt": self._now()}})
+            return await delegate.count(where={"expiresAt": {"gt": self.now()}})
 
     # -- writing -----------------------------------------------------------
 
@@ -352,7 +378,7 @@ class PrismaSessionStore:
         _check_sid(sid)
         delegate = await self._ready()
         async with self._serialized(self._touch_lock, sid), self._database("touch"):
-            now = self._now()
+            now = self.now()
             expires_at = self._expires_at(session, sid, now)
             await delegate.update_many(
                 where={"sid": sid, "expiresAt": {"gt": now}}, data={"expiresAt": expires_at}
@@ -390,7 +416,7 @@ class PrismaSessionStore:
         called for each of them.
         """
         delegate = await self._ready()
-        now = self._now()
+        now = self.now()
         expired = {"expiresAt": {"lte": now}}
         async with self._database("prune"):
             if self._dispose is None:
@@ -421,19 +447,13 @@ class PrismaSessionStore:
             await self.start_interval()
         return self._delegate
 
-    def _now(self) -> datetime:
-        now = self._clock()
-        if now.tzinfo is None:
-            raise ConfigurationError("clock() must return an aware datetime (UTC)")
-        return now
-
     def _expires_at(
         self, session: Mapping[str, Any], sid: str, now: datetime | None = None
     ) -> datetime:
         return compute_expires_at(
             session,
             sid,
-            now=self._now() if now is None else now,
+            now=self.now() if now is None else now,
             ttl=self._ttl,
             round_to=self._round_to,
         )
