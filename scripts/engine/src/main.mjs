@@ -70,8 +70,15 @@ async function main() {
   const { startEngine } = await import('./engine.mjs');
   const { createEngineServer } = await import('./server.mjs');
 
-  const datamodel = readFileSync(dmlPath, 'utf8');
-  const { provider, url } = resolveDatasource(datamodel, process.env);
+  let datamodel;
+  let datasource;
+  try {
+    datamodel = readFileSync(dmlPath, 'utf8');
+    datasource = resolveDatasource(datamodel, process.env);
+  } catch (error) {
+    fail(`cannot read the datasource of ${dmlPath}: ${error.message}`);
+  }
+  const { provider, url } = datasource;
 
   let connection;
   try {
