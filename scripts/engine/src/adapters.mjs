@@ -7,6 +7,8 @@
 
 import { availableParallelism } from 'node:os';
 
+import { ColumnTypeEnum } from '@prisma/driver-adapter-utils';
+
 // Prisma's own defaults: a pool of num_cpus * 2 + 1 connections, a 5 s
 // connect timeout, a 5 s SQLite busy timeout.
 const DEFAULT_POOL_SIZE = 2 * availableParallelism() + 1;
@@ -42,10 +44,32 @@ async function sqliteAdapter(url) {
     await setPragmas();
     return tx;
   };
-  return {
-    adapter: new PrismaLibSQL(client),
-    close: async () => client.close(),
+  const adapter = new PrismaLibSQL(client);
+  const startTransaction = adapter.startTransaction.bind(adapter);
+  adapter.startTransaction = async () => {
+    const result = await startTransaction();
+    if (result.ok) realColumnsAsDouble(result.value);
+    return result;
   };
+  return { adapter: realColumnsAsDouble(adapter), close: async () => client.close() };
+}
+
+// With intMode bigint every SQLite integer arrives as a bigint, so a plain
+// number is always a REAL. adapter-libsql types a column without a declared
+// type (an aggregate such as AVG) from its first non-null value, a number as
+// UnknownNumber, and the 5.17 engine rejects a null in such a column: call
+// it Double, which takes nulls.
+function realColumnsAsDouble(queryable) {
+  const queryRaw = queryable.queryRaw.bind(queryable);
+  queryable.queryRaw = async (query) => {
+    const result = await queryRaw(query);
+    if (result.ok) {
+      const { UnknownNumber, Double } = ColumnTypeEnum;
+      result.value.columnTypes = result.value.columnTypes.map((type) => (type === UnknownNumber ? Double : type));
+    }
+    return result;
+  };
+  return queryable;
 }
 
 async function postgresAdapter(url, log) {

@@ -29,6 +29,15 @@ export class GraphQLSyntaxError extends Error {
 // integer-typed field.
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
+// Python's textwrap.indent, with which the builder indents nested nodes,
+// splits lines with str.splitlines(): besides \n that breaks at U+0085,
+// U+2028 and U+2029, which json.dumps(ensure_ascii=False) leaves raw inside
+// strings. So after each of them the builder put the indentation of the
+// string's line into the string itself, unless the rest of that "line" was
+// blank (Python's str.isspace). The parser takes it out again.
+const PYTHON_RAW_BREAK = /([\x85\u2028\u2029])/;
+const PYTHON_BLANK = /^[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
+
 function isSpace(code) {
   // space, tab, newline, carriage return, comma (insignificant in GraphQL)
   return code === 32 || code === 9 || code === 10 || code === 13 || code === 44;
@@ -96,7 +105,26 @@ class Parser {
       if (slashes % 2 === 0) break;
     }
     this.pos = index;
-    return JSON.parse(source.slice(start, index));
+    const raw = source.slice(start, index);
+    return JSON.parse(PYTHON_RAW_BREAK.test(raw) ? this.unindent(raw, start) : raw);
+  }
+
+  // `raw` (quotes included) without the indentation that textwrap.indent
+  // inserted after its line breaks (see PYTHON_RAW_BREAK).
+  unindent(raw, start) {
+    // Each line holds at most one string, so this line's leading spaces are
+    // the builder's indentation; the line starts after a real \n.
+    const lineStart = this.source.lastIndexOf('\n', start) + 1;
+    const indentation = /^ */.exec(this.source.slice(lineStart, start))[0];
+    const parts = raw.split(PYTHON_RAW_BREAK); // text, break, text, break, ..., text
+    for (let index = 2; index < parts.length; index += 2) {
+      const part = parts[index];
+      // the last part ends with the closing quote, so it is never blank
+      if (!PYTHON_BLANK.test(part) && part.startsWith(indentation)) {
+        parts[index] = part.slice(indentation.length);
+      }
+    }
+    return parts.join('');
   }
 
   number() {

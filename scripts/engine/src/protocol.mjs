@@ -77,11 +77,16 @@ function untag(value) {
   return value;
 }
 
-// {"data": {"findUniqueSession": X}} -> {"data": {"result": X}}
+// {"data": {"findUniqueSession": X}} -> {"data": {"result": X}}.
+// Raw answers ({columns, types, rows}) are not tagged: a JSON column's value
+// that looks like a tag is the user's data, so they pass unchanged.
 function renameRoot(answer) {
   if (answer && answer.data && typeof answer.data === 'object') {
     const keys = Object.keys(answer.data);
-    if (keys.length === 1) return { ...answer, data: { result: untag(answer.data[keys[0]]) } };
+    if (keys.length === 1) {
+      const value = answer.data[keys[0]];
+      return { ...answer, data: { result: RAW_ACTIONS.has(keys[0]) ? value : untag(value) } };
+    }
   }
   return answer;
 }
