@@ -207,7 +207,10 @@ class RequestSession:
             return None
         data = self._data()
         cookie = self._policy.cookie
-        if not data and not (self.sid is None and self._policy.save_uninitialized):
+        # With save_uninitialized an empty session is kept, unless the app
+        # emptied one that had data.
+        keep_empty = self._policy.save_uninitialized and not self._snapshot
+        if not data and not keep_empty:
             if self.sid is not None:  # emptied: the session ends
                 await self._store.destroy(self.sid)
                 self.sid = None
@@ -240,10 +243,12 @@ class RequestSession:
                     "a session was started after the response had begun; it was not saved"
                 )
             return
+        if data == self._snapshot:
+            return  # unchanged since commit(), which saved it
         if not data:
             await self._store.destroy(self.sid)
             self.sid = None
-        elif data != self._snapshot:
+        else:
             await self._store.set(self.sid, self._payload(data))
             self._snapshot = copy.deepcopy(data)
 
