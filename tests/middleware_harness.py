@@ -15,6 +15,7 @@ import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import pytest
@@ -268,7 +269,9 @@ class AppHarness:
     ) -> httpx.Response:
         """One request carrying ``cookie`` (the session cookie's value) if given;
         the store's query log is reset first."""
-        headers = {"cookie": f"{self.cookie_name}={cookie}"} if cookie is not None else {}
+        headers = {}
+        if cookie is not None:  # raw bytes: a cookie may carry any octets
+            headers["cookie"] = f"{self.cookie_name}={cookie}".encode()
         self.store.client.delegate.reset()
         response = await self.client.request(method, path, headers=headers, json=json_body)
         self.client.cookies.clear()
@@ -287,8 +290,10 @@ class AppHarness:
         return found[0]
 
     def sid_of(self, cookie_value: str) -> str:
-        """The session id in a cookie value this app issued (itsdangerous format)."""
-        sid, _, _signature = cookie_value.rpartition(".")
+        """The session id in a cookie value: ``<sid>.<signature>``, or
+        ``s:<sid>.<signature>`` URL-encoded (express format)."""
+        raw = unquote(cookie_value)
+        sid, _, _signature = raw.removeprefix("s:").rpartition(".")
         return sid
 
     async def stored(self, sid: str) -> dict[str, Any] | None:
