@@ -28,6 +28,9 @@ COOKIE_KEY = "cookie"
 TOUCH_FRACTION = 10
 """By default an unmodified session is touched once it has used a tenth of its lifetime."""
 
+MAX_LOOKUPS = 3
+"""At most this many signed session cookies of one request are looked up."""
+
 
 class Session(dict[str, Any]):
     """``request.session``: a dict that records whether the app used it.
@@ -134,10 +137,16 @@ class RequestSession:
         Only an id that carries our signature is looked up (one query); an id
         the store does not know is never adopted. Store failures propagate.
         """
+        looked_up: set[str] = set()
         for value in self._presented:
             verified = self._signer.verify(value)
-            if verified is None:
+            if verified is None or verified.sid in looked_up:
                 continue
+            # Browsers send one cookie per domain and path, so a stale or
+            # planted one can come first: a few signed ids are tried in order.
+            if len(looked_up) == MAX_LOOKUPS:
+                break
+            looked_up.add(verified.sid)
             self.queried = True
             stored = await self._store.load(verified.sid)
             if stored is not None:
@@ -147,7 +156,7 @@ class RequestSession:
                 self._resign = not verified.signed_with_newest_key
                 self._snapshot = copy.deepcopy(data)
                 self.session = Session(data, self)
-            break
+                break
         return self.session
 
     async def regenerate(self) -> None:

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -37,6 +37,7 @@ from prisma_session_store import (
     destroy_session,
     regenerate_session,
 )
+from tests.conftest import client_module
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "reliability-secret-key-0123456789"
@@ -178,6 +179,13 @@ async def serve(app: Any) -> AsyncIterator[str]:
         sock.close()
 
 
+@contextlib.asynccontextmanager
+async def served_client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client on ``app`` served by a real uvicorn server (see serve)."""
+    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
+        yield client
+
+
 # -- numbers for the report ------------------------------------------------------------
 
 
@@ -285,12 +293,6 @@ class PostgresInstance:
 # -- worker processes ------------------------------------------------------------------
 
 
-def client_module(provider: str) -> Any:
-    import importlib
-
-    return importlib.import_module(f"prisma_test_{provider}")
-
-
 def subprocess_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     paths = [str(ROOT), str(ROOT / ".generated"), env.get("PYTHONPATH", "")]
@@ -342,7 +344,7 @@ class _CountingStore(PrismaSessionStore):
 
 
 async def prune_worker(
-    provider: str, url: str, name: str, start: str, speed: float, seconds: float
+    provider: str, url: str, name: str, *, start: str, speed: float, seconds: float
 ) -> dict[str, Any]:
     """Write short-lived sessions and prune every simulated second for
     ``seconds`` of simulated time; return what happened."""
@@ -384,9 +386,11 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["prune-worker"]:
         provider, url, name, start, speed, seconds = argv[1:]
         outcome = asyncio.run(
-            prune_worker(provider, url, name, start, float(speed), float(seconds))
+            prune_worker(
+                provider, url, name, start=start, speed=float(speed), seconds=float(seconds)
+            )
         )
-        print(json.dumps(outcome))  # noqa: T201 - the parent reads it
+        print(json.dumps(outcome))  # the parent reads it
         return
     raise SystemExit(f"usage: {sys.argv[0]} prune-worker PROVIDER URL NAME START SPEED SECONDS")
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.conftest import Database
-from tests.reliability_harness import report, serve, session_app, set_cookie_value, sid_of
+from tests.reliability_harness import report, served_client, session_app, set_cookie_value, sid_of
 from tests.store_harness import Harness, MakeStore
 
 CONCURRENCY = 32
@@ -69,26 +69,25 @@ async def test_concurrent_requests_on_a_live_session(
     caplog.set_level(logging.WARNING)
     statuses: list[int] = []
     written: dict[str, int] = {}
-    async with serve(session_app(h.store, max_age=MAX_AGE)) as url:
-        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-            first = await client.get("/incr", params={"token": "init"})
-            statuses.append(first.status_code)
-            written["init"] = first.json()["n"]
-            cookie = set_cookie_value(first)
-            assert cookie
-            client.cookies.clear()
-            for number in range(ROUNDS):
-                responses = await _round(client, cookie, f"r{number}")
-                statuses += [response.status_code for response in responses]
-                round_written = {r.json()["by"]: r.json()["n"] for r in responses}
-                written.update(round_written)
-                # The session keeps its id: any cookie sent back is the same one.
-                assert {set_cookie_value(r) for r in responses} <= {None, cookie}
-                stored = await _stored(h)
-                assert list(stored) == [sid_of(cookie)]
-                # Last writer wins: the row holds one of this round's writes.
-                assert stored[sid_of(cookie)]["by"] in round_written
-                _assert_written_by_a_request(stored, written)
+    async with served_client(session_app(h.store, max_age=MAX_AGE)) as client:
+        first = await client.get("/incr", params={"token": "init"})
+        statuses.append(first.status_code)
+        written["init"] = first.json()["n"]
+        cookie = set_cookie_value(first)
+        assert cookie
+        client.cookies.clear()
+        for number in range(ROUNDS):
+            responses = await _round(client, cookie, f"r{number}")
+            statuses += [response.status_code for response in responses]
+            round_written = {r.json()["by"]: r.json()["n"] for r in responses}
+            written.update(round_written)
+            # The session keeps its id: any cookie sent back is the same one.
+            assert {set_cookie_value(r) for r in responses} <= {None, cookie}
+            stored = await _stored(h)
+            assert list(stored) == [sid_of(cookie)]
+            # Last writer wins: the row holds one of this round's writes.
+            assert stored[sid_of(cookie)]["by"] in round_written
+            _assert_written_by_a_request(stored, written)
 
     errors = [status for status in statuses if status != 200]
     logged = _errors(caplog, h)
@@ -116,37 +115,36 @@ async def test_concurrent_requests_on_a_session_that_expires_during_the_run(
     statuses: list[int] = []
     written: dict[str, int] = {}
     renewed = 0
-    async with serve(session_app(h.store, max_age=MAX_AGE)) as url:
-        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-            first = await client.get("/incr", params={"token": "init"})
-            statuses.append(first.status_code)
-            written["init"] = first.json()["n"]
-            cookie = set_cookie_value(first)
-            assert cookie
-            client.cookies.clear()
-            for number in range(ROUNDS):
-                answered = 0
+    async with served_client(session_app(h.store, max_age=MAX_AGE)) as client:
+        first = await client.get("/incr", params={"token": "init"})
+        statuses.append(first.status_code)
+        written["init"] = first.json()["n"]
+        cookie = set_cookie_value(first)
+        assert cookie
+        client.cookies.clear()
+        for number in range(ROUNDS):
+            answered = 0
 
-                def expire_midway() -> None:
-                    # The session expires while the round's requests are in
-                    # flight: once a quarter of them have been answered.
-                    nonlocal answered
-                    answered += 1
-                    if answered == CONCURRENCY // 4:
-                        h.clock.advance(MAX_AGE + 1)
+            def expire_midway() -> None:
+                # The session expires while the round's requests are in
+                # flight: once a quarter of them have been answered.
+                nonlocal answered
+                answered += 1
+                if answered == CONCURRENCY // 4:
+                    h.clock.advance(MAX_AGE + 1)
 
-                on_response = expire_midway if number in (1, 3) else None
-                responses = await _round(client, cookie, f"r{number}", on_response)
-                statuses += [response.status_code for response in responses]
-                written.update({r.json()["by"]: r.json()["n"] for r in responses})
-                _assert_written_by_a_request(await _stored(h), written)
-                # Continue as a browser would: with the last cookie it was sent.
-                new_cookies = [set_cookie_value(r) for r in responses]
-                fresh = [value for value in new_cookies if value and value != cookie]
-                renewed += len(fresh)
-                if fresh:
-                    cookie = fresh[-1]
-                assert await h.row(sid_of(cookie)) is not None
+            on_response = expire_midway if number in (1, 3) else None
+            responses = await _round(client, cookie, f"r{number}", on_response)
+            statuses += [response.status_code for response in responses]
+            written.update({r.json()["by"]: r.json()["n"] for r in responses})
+            _assert_written_by_a_request(await _stored(h), written)
+            # Continue as a browser would: with the last cookie it was sent.
+            new_cookies = [set_cookie_value(r) for r in responses]
+            fresh = [value for value in new_cookies if value and value != cookie]
+            renewed += len(fresh)
+            if fresh:
+                cookie = fresh[-1]
+            assert await h.row(sid_of(cookie)) is not None
 
     errors = [status for status in statuses if status != 200]
     logged = _errors(caplog, h)
