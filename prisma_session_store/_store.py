@@ -222,6 +222,10 @@ class PrismaSessionStore:
     # -- lifecycle ---------------------------------------------------------
 
     async def __aenter__(self) -> PrismaSessionStore:
+        # A store entered again after an exit (an app restarted in the same
+        # process) prunes again: the exit's shutdown() stopped the interval.
+        if self._check_period is not None and self._interval is None:
+            self._interval_autostart = True
         delegate = await self._ready()
         # One cheap query now, so that a missing table fails at start-up
         # rather than on the first request.
