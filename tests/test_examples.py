@@ -292,8 +292,11 @@ async def test_an_app_restarted_in_the_same_process_prunes_again(
     path = tmp_path / "sessions.db"
     with sqlite3.connect(path) as db:
         db.executescript(SESSION_DDL.read_text())
-    store = PrismaSessionStore(Prisma(datasource={"url": f"file:{path}"}), check_period=3600)
+    store = PrismaSessionStore(
+        Prisma(datasource={"url": f"file:{path}"}, use_dotenv=False), check_period=3600
+    )
+    others = set(interval_tasks())  # the example apps' own, if they are running
     for _ in range(2):
         async with store:
-            assert len(interval_tasks()) == 1
-        assert interval_tasks() == []
+            assert len(set(interval_tasks()) - others) == 1
+        assert set(interval_tasks()) == others
