@@ -11,6 +11,7 @@ from ._expiry import Duration, Ttl
 from ._interval import IntervalErrorHandler
 from ._log import LoggerLike
 from ._middleware import SessionMiddleware
+from ._schema import bundled_schema
 from ._serializer import CompactJSONSerializer, Serializer
 from ._session import Session, destroy_session, regenerate_session
 from ._signing import CookieFormat
@@ -39,6 +40,7 @@ __all__ = [
     "StoredSession",
     "Ttl",
     "__version__",
+    "bundled_schema",
     "destroy_session",
     "regenerate_session",
 ]
