@@ -24,7 +24,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import ASGIApp, Message
+from starlette.types import ASGIApp, Lifespan, Message
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from prisma_session_store import SessionMiddleware, destroy_session, regenerate_session
@@ -133,7 +133,9 @@ ROUTES = [
 ]
 
 
-def build_app(errors: list[BaseException], **middleware_options: Any) -> Starlette:
+def build_app(
+    errors: list[BaseException], *, lifespan: Lifespan[Any] | None = None, **middleware_options: Any
+) -> Starlette:
     """The test app; ``errors`` collects what the app's error handler saw."""
 
     async def on_error(request: Request, error: Exception) -> Response:
@@ -144,6 +146,7 @@ def build_app(errors: list[BaseException], **middleware_options: Any) -> Starlet
         routes=ROUTES,
         middleware=[Middleware(SessionMiddleware, **middleware_options)],
         exception_handlers={Exception: on_error},
+        lifespan=lifespan,
     )
 
 
@@ -312,9 +315,9 @@ class AppHarness:
 class AppFactory:
     """What the ``make_app`` fixture returns.
 
-    ``make_app(store=None, store_options=None, base_url=..., **middleware_options)``
-    builds the test app on a store (a new one from ``make_store`` unless
-    given), ``secret_key`` defaulting to SECRET; ``make_app.wrap(app, store)``
+    ``make_app(store=None, store_options=None, base_url=..., lifespan=None,
+    **middleware_options)`` builds the test app on a store (a new one from
+    ``make_store`` unless given), ``secret_key`` defaulting to SECRET; ``make_app.wrap(app, store)``
     wraps any other ASGI app (a FastAPI one). Clients are closed after the test.
     """
 
@@ -330,6 +333,7 @@ class AppFactory:
         store: Harness | None = None,
         store_options: dict[str, Any] | None = None,
         base_url: str = BASE_URL,
+        lifespan: Lifespan[Any] | None = None,
         **middleware_options: Any,
     ) -> AppHarness:
         store = store or self._make_store(**(store_options or {}))
@@ -339,7 +343,7 @@ class AppFactory:
             "connect.sid" if express else "session"
         )
         errors: list[BaseException] = []
-        app = build_app(errors, store=store.store, **middleware_options)
+        app = build_app(errors, lifespan=lifespan, store=store.store, **middleware_options)
         return self.wrap(app, store, cookie_name=cookie_name, base_url=base_url, errors=errors)
 
     def wrap(
