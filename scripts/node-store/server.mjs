@@ -77,11 +77,16 @@ function adapterFor(provider, url) {
   }
   if (provider === 'postgresql') {
     const { PrismaPg } = require('@prisma/adapter-pg');
-    // Prisma's `?schema=` is not a libpq parameter: hand it to the adapter.
+    // Prisma's own URL parameters are not libpq's: `schema` goes to the
+    // adapter, `connection_limit` to the pool, the rest is dropped.
     const parsed = new URL(url);
-    const schema = parsed.searchParams.get('schema') ?? undefined;
-    parsed.searchParams.delete('schema');
-    return new PrismaPg({ connectionString: parsed.toString() }, { schema });
+    const params = parsed.searchParams;
+    const schema = params.get('schema') ?? undefined;
+    const max = params.has('connection_limit') ? Number(params.get('connection_limit')) : undefined;
+    for (const name of ['schema', 'connection_limit', 'connect_timeout', 'pool_timeout', 'socket_timeout', 'pgbouncer', 'statement_cache_size']) {
+      params.delete(name);
+    }
+    return new PrismaPg({ connectionString: parsed.toString(), ...(max ? { max } : {}) }, { schema });
   }
   return fail(`provider must be sqlite or postgresql, got ${provider}`);
 }
