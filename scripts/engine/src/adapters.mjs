@@ -45,6 +45,22 @@ async function sqliteAdapter(url) {
     return tx;
   };
   const adapter = new PrismaLibSQL(client);
+  // libsql does not reset a statement that fails part-way (SQLITE_BUSY on an
+  // INSERT ... RETURNING): its connection then never commits again, and every
+  // later write is silently lost. After a failed query, retire the connection:
+  // transaction() takes it over (the client opens a new one), and ROLLBACK
+  // aborts the stuck statement.
+  for (const method of ['queryRaw', 'executeRaw']) {
+    const run = adapter[method].bind(adapter);
+    adapter[method] = async (query) => {
+      const result = await run(query);
+      if (!result.ok) {
+        const retired = await client.transaction('deferred');
+        await retired.rollback().catch(() => {});
+      }
+      return result;
+    };
+  }
   const startTransaction = adapter.startTransaction.bind(adapter);
   adapter.startTransaction = async () => {
     const result = await startTransaction();
