@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import glob
+import http.cookiejar
 import json
 import os
 import random
@@ -181,8 +182,12 @@ async def serve(app: Any) -> AsyncIterator[str]:
 
 @contextlib.asynccontextmanager
 async def served_client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """An httpx client on ``app`` served by a real uvicorn server (see serve)."""
+    """An httpx client on ``app`` served by a real uvicorn server (see serve).
+
+    It keeps no cookies: each request sends exactly the Cookie header it is given.
+    """
     async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
+        client.cookies.jar.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         yield client
 
 

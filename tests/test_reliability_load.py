@@ -75,7 +75,6 @@ async def test_concurrent_requests_on_a_live_session(
         written["init"] = first.json()["n"]
         cookie = set_cookie_value(first)
         assert cookie
-        client.cookies.clear()
         for number in range(ROUNDS):
             responses = await _round(client, cookie, f"r{number}")
             statuses += [response.status_code for response in responses]
@@ -121,7 +120,6 @@ async def test_concurrent_requests_on_a_session_that_expires_during_the_run(
         written["init"] = first.json()["n"]
         cookie = set_cookie_value(first)
         assert cookie
-        client.cookies.clear()
         for number in range(ROUNDS):
             answered = 0
 
