@@ -35,7 +35,7 @@ SERVER_URLS = {
     ),
     "mysql": os.environ.get("PSS_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"),
 }
-pytest_plugins = ["tests.store_harness"]
+pytest_plugins = ["tests.store_harness", "tests.middleware_harness"]
 
 QUERY_LOG_VARIABLE = "PRISMA_SESSION_STORE_ENGINE_QUERY_LOG"
 

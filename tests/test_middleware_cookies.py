@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from tests.middleware_harness import MakeApp
     from tests.store_harness import MakeStore
 
-pytest_plugins = ["tests.middleware_harness"]
-
 FOURTEEN_DAYS = 14 * 24 * 60 * 60
 
 

@@ -11,8 +11,6 @@ import pytest
 if TYPE_CHECKING:
     from tests.middleware_harness import AppHarness, MakeApp
 
-pytest_plugins = ["tests.middleware_harness"]
-
 DAY = 24 * 60 * 60
 
 

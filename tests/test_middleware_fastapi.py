@@ -18,8 +18,6 @@ if TYPE_CHECKING:
     from tests.middleware_harness import AppHarness, MakeApp
     from tests.store_harness import MakeStore
 
-pytest_plugins = ["tests.middleware_harness"]
-
 SECRET = "fastapi-secret"
 
 

@@ -12,8 +12,6 @@ from prisma_session_store import ConfigurationError, destroy_session, regenerate
 if TYPE_CHECKING:
     from tests.middleware_harness import AppHarness, MakeApp
 
-pytest_plugins = ["tests.middleware_harness"]
-
 
 async def start(h: AppHarness) -> tuple[str, str]:
     value = h.session_cookie(await h.get("/incr")).value

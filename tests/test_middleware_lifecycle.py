@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tests.middleware_harness import AppHarness, MakeApp
 
-pytest_plugins = ["tests.middleware_harness"]
-
 FOURTEEN_DAYS = 14 * 24 * 60 * 60
 DAY = 24 * 60 * 60
 

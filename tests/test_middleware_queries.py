@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from tests.conftest import Database
     from tests.middleware_harness import AppHarness, MakeApp
 
-pytest_plugins = ["tests.middleware_harness"]
-
 DAY = 24 * 60 * 60
 
 # One Prisma upsert in SQL: native on SQLite and PostgreSQL; Prisma emulates

@@ -20,8 +20,6 @@ from itsdangerous import Signer
 if TYPE_CHECKING:
     from tests.middleware_harness import AppHarness, MakeApp
 
-pytest_plugins = ["tests.middleware_harness"]
-
 SALT = "prisma-session-store.session-id"
 SECRET = "test-secret-key"  # the harness's default key
 MADE_UP_SID = "attacker-chosen-session-id-0123456789"

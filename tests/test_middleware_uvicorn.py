@@ -19,8 +19,6 @@ if TYPE_CHECKING:
 
     from tests.middleware_harness import AppHarness, MakeApp
 
-pytest_plugins = ["tests.middleware_harness"]
-
 STARTUP_TIMEOUT = 10.0  # seconds
 
 

@@ -10,8 +10,6 @@ import pytest
 if TYPE_CHECKING:
     from tests.middleware_harness import AppHarness, MakeApp
 
-pytest_plugins = ["tests.middleware_harness"]
-
 
 async def start(h: AppHarness) -> tuple[str, str]:
     value = h.session_cookie(await h.get("/incr")).value

@@ -31,6 +31,8 @@ COVERED_ELSEWHERE = {
     "pip install prisma-session-store": "tests/test_packaging.py installs the built wheel",
     "prisma db push": "needs Prisma's native schema engine; offline, the tables come from "
     "scripts/sql/, as the README's offline section says",
+    'node scripts/node-store/server.mjs --url "file:$PWD/sessions.db" --secret change-me '
+    "--port 3000": "tests/test_node_interop.py runs this server beside the Python store",
 }
 
 
@@ -86,9 +88,25 @@ def run(
 # -- python ---------------------------------------------------------------------------------
 
 # What each kind of Python block must do once it has run: a driver for the
-# apps (through Starlette's TestClient, which runs the app's lifespan), and
-# the output of a plain script.
+# apps (through Starlette's TestClient, which runs the app's lifespan; the
+# first marker found in the block picks it), and the output of a plain script.
 APP_DRIVERS = {
+    'cookie_format="express"': """
+        import base64, hashlib, hmac, json, os, sqlite3, urllib.parse
+
+        # A session as the Node store writes it, and the cookie express-session signs.
+        sid = "N" * 32
+        data = {"cookie": {"originalMaxAge": 86400000, "expires": "2100-01-01T00:00:00.000Z",
+                           "httpOnly": True, "path": "/"}, "user": "ada"}
+        with sqlite3.connect(os.environ["DATABASE_URL"].removeprefix("file:")) as db:
+            db.execute("INSERT INTO Session (id, sid, data, expiresAt) VALUES (?, ?, ?, ?)",
+                       ("node-row", sid, json.dumps(data), "2100-01-01T00:00:00.000+00:00"))
+        digest = hmac.new(b"current", sid.encode(), hashlib.sha256).digest()
+        signature = base64.b64encode(digest).decode().rstrip("=")
+        with TestClient(module.app) as client:
+            client.cookies.set("connect.sid", urllib.parse.quote(f"s:{sid}.{signature}", safe=""))
+            assert client.get("/whoami").json() == {"user": "ada"}
+    """,
     "FastAPI(": """
         with TestClient(module.app) as client:
             assert client.post("/login", params={"name": "ada"}).json() == {"user": "ada"}
@@ -107,8 +125,12 @@ SCRIPT_OUTPUT = {"asyncio.run(main())": "{'user': 'ada'}\n1\n"}
 @pytest.mark.parametrize("block", blocks("python"), ids=block_ids(blocks("python")))
 def test_python_block_runs(block: Block, tmp_path: Path, sqlite_url: str) -> None:
     (tmp_path / "readme_block.py").write_text(block.code)
-    env = {"DATABASE_URL": sqlite_url, "PYTHONPATH": str(tmp_path)}
-    drivers = [driver for marker, driver in APP_DRIVERS.items() if marker in block.code]
+    env = {
+        "DATABASE_URL": sqlite_url,
+        "PYTHONPATH": str(tmp_path),
+        "SESSION_SECRETS": "current,old",
+    }
+    drivers = [driver for marker, driver in APP_DRIVERS.items() if marker in block.code][:1]
     outputs = [output for marker, output in SCRIPT_OUTPUT.items() if marker in block.code]
     assert len(drivers) + len(outputs) == 1, "add this block to APP_DRIVERS or SCRIPT_OUTPUT"
     if drivers:
