@@ -39,8 +39,6 @@ if TYPE_CHECKING:
     from tests.middleware_harness import AppHarness, MakeApp, SetCookie
     from tests.store_harness import MakeStore
 
-pytest_plugins = ["tests.middleware_harness"]
-
 pytestmark = pytest.mark.parametrize(
     "database",
     [name for name in selected_databases() if name in ("sqlite", "postgresql")],
