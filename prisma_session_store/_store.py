@@ -124,7 +124,8 @@ class PrismaSessionStore:
         dispose: called as ``dispose(sid, session)`` (sync or async) whenever a
             stored session is dropped: by destroy, clear, prune, expiry found by
             get, and overwrite by set unless ``no_dispose_on_set``. Costs one
-            read before each such write.
+            read before each such write. Two processes removing the same
+            session at once may both dispose it: make it idempotent.
         stale: a ``get`` of an expired session returns its data once (and
             deletes it) instead of None.
         no_dispose_on_set: do not call ``dispose`` when ``set`` overwrites.
