@@ -4,8 +4,8 @@ that surface from the failing call and heal when the database is back."""
 from __future__ import annotations
 
 import asyncio
-import re
 import importlib
+import re
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
