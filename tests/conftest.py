@@ -84,7 +84,9 @@ class SqlLog:
     def statements(self, since: int = 0) -> list[str]:
         if not self.path.exists():
             return []
-        lines = self.path.read_text().splitlines()
+        # One JSON object per line. Split on "\n" only: str.splitlines() also
+        # breaks at characters such as U+2028 that JSON leaves raw in strings.
+        lines = self.path.read_text(encoding="utf-8").split("\n")[:-1]
         return [json.loads(line)["query"] for line in lines[since:]]
 
 
