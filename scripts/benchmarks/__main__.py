@@ -19,7 +19,7 @@ from pathlib import Path
 from . import report
 from .databases import PROVIDERS, ROOT, prepare
 from .httpbench import HttpSettings, http_benchmark
-from .inprocess import middleware_cost, profile
+from .inprocess import code_cost, middleware_cost, profile
 from .prune import prune_at_scale
 from .queries import queries_per_request
 from .store_ops import hot_read, store_operations
@@ -48,8 +48,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         default=",".join(DEFAULT_SECTIONS),
         help=f"comma-separated sections among {', '.join(SECTIONS)} (profile is opt-in)",
     )
-    parser.add_argument("--rounds", type=int, help="rounds (default 3, quick 1)")
-    parser.add_argument("--seconds", type=float, help="seconds per wrk run (default 5, quick 2)")
+    parser.add_argument("--rounds", type=int, help="rounds (default 5, quick 1)")
+    parser.add_argument("--seconds", type=float, help="seconds per wrk run (default 4, quick 2)")
     parser.add_argument(
         "--output", default=str(ROOT / "BENCHMARKS.md"), help="report file, or - for stdout"
     )
@@ -58,9 +58,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     args.hot_read_databases = _names(args.hot_read_databases, PROVIDERS, "--hot-read-databases")
     args.only = _names(args.only, SECTIONS, "--only")
     if args.rounds is None:
-        args.rounds = 1 if args.quick else 3
+        args.rounds = 1 if args.quick else 5
     if args.seconds is None:
-        args.seconds = 2.0 if args.quick else 5.0
+        args.seconds = 2.0 if args.quick else 4.0
     return args
 
 
@@ -103,6 +103,9 @@ async def run(args: argparse.Namespace) -> str:
         if "profile" in args.only:
             progress(f"{name}: profiling /read and /incr (pyinstrument)")
             out.profiles[name] = await profile(database, calls=calls)
+    if "middleware" in args.only:
+        progress("the middleware's own code, queries answered from memory")
+        out.middleware["no database"] = await code_cost(rounds=args.rounds, calls=calls * 10)
     if "hot-read" in args.only:
         for name in args.hot_read_databases:
             progress(f"{name}: hot read, model API against raw query")

@@ -4,8 +4,9 @@ pyinstrument profile of the hot path."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,6 @@ from starlette.types import Message
 
 from .app import build
 from .databases import WORK, BenchDatabase
-from .stats import rate
 from .store_ops import Comparison
 
 
@@ -70,8 +70,34 @@ async def _caller(variant: str, client: Any) -> Caller:
     return caller
 
 
-async def middleware_cost(database: BenchDatabase, *, rounds: int, calls: int) -> list[Comparison]:
-    """Requests per second of the bare ASGI app, ours against the baseline."""
+@dataclass
+class MiddlewareCost:
+    """Per round: requests/s (wall clock) and this process's CPU time per
+    request (microseconds; the engine runs in its own process), ours and the
+    baseline's. CPU time is what the middleware adds, and other processes on
+    the machine barely move it."""
+
+    route: str
+    wall: Comparison
+    cpu_ours: list[float] = field(default_factory=list)
+    cpu_baseline: list[float] = field(default_factory=list)
+
+
+async def _timed(caller: Caller, route: str, calls: int) -> tuple[float, float]:
+    """(requests per second, CPU microseconds per request) of ``calls`` requests."""
+    cpu = time.process_time()
+    wall = time.perf_counter()
+    for _ in range(calls):
+        await caller(route)
+    wall = time.perf_counter() - wall
+    cpu = time.process_time() - cpu
+    return calls / wall, cpu / calls * 1e6
+
+
+async def middleware_cost(
+    database: BenchDatabase, *, rounds: int, calls: int
+) -> list[MiddlewareCost]:
+    """The bare ASGI app with our middleware against the baseline, alternated."""
     client = await database.connect()
     try:
         await client.session.delete_many()
@@ -79,24 +105,99 @@ async def middleware_cost(database: BenchDatabase, *, rounds: int, calls: int) -
         baseline = await _caller("baseline", client)
         results = []
         for route in ("/read", "/incr"):
-            comparison = Comparison(route, "ours", "baseline")
+            cost = MiddlewareCost(route, Comparison(route, "ours", "baseline"))
             for caller in (ours, baseline):  # warm-up
-                await rate(_route_call(caller, route), max(5, calls // 5))
+                await _timed(caller, route, max(5, calls // 5))
             for round_number in range(rounds):
-                first, second = (ours, baseline) if round_number % 2 == 0 else (baseline, ours)
-                rates = {}
-                for caller in (first, second):
-                    rates[id(caller)] = await rate(_route_call(caller, route), calls)
-                comparison.ours.append(rates[id(ours)])
-                comparison.theirs.append(rates[id(baseline)])
-            results.append(comparison)
+                if round_number % 2 == 0:
+                    ours_rate, ours_cpu = await _timed(ours, route, calls)
+                    base_rate, base_cpu = await _timed(baseline, route, calls)
+                else:
+                    base_rate, base_cpu = await _timed(baseline, route, calls)
+                    ours_rate, ours_cpu = await _timed(ours, route, calls)
+                cost.wall.ours.append(ours_rate)
+                cost.wall.theirs.append(base_rate)
+                cost.cpu_ours.append(ours_cpu)
+                cost.cpu_baseline.append(base_cpu)
+            results.append(cost)
         return results
     finally:
         await client.disconnect()
 
 
-def _route_call(caller: Caller, route: str) -> Callable[[int], Awaitable[object]]:
-    return lambda _i: caller(route)
+@dataclass
+class _Row:
+    id: str
+    sid: str
+    data: str
+    expiresAt: datetime  # noqa: N815 - the model's column name
+
+
+class _MemoryDelegate:
+    """Answers the session queries from a dict: the middleware's own code
+    timed without Prisma (a benchmark tool, never a test of behaviour)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, _Row] = {}
+
+    async def find_unique(self, where: Any) -> _Row | None:
+        return self.rows.get(where["sid"])
+
+    async def upsert(self, where: Any, data: Any) -> _Row:
+        sid = where["sid"]
+        row = self.rows.get(sid)
+        if row is None:
+            row = self.rows[sid] = _Row(**data["create"])
+        else:
+            row.data = data["update"]["data"]
+            row.expiresAt = data["update"]["expiresAt"]
+        return row
+
+    async def find_many(self, *, where: Any = None) -> list[_Row]:
+        raise NotImplementedError
+
+    async def count(self, *, where: Any = None) -> int:
+        raise NotImplementedError
+
+    async def update_many(self, data: Any, where: Any) -> int:
+        raise NotImplementedError
+
+    async def delete_many(self, where: Any = None) -> int:
+        raise NotImplementedError
+
+
+class _MemoryClient:
+    def __init__(self) -> None:
+        self.session = _MemoryDelegate()
+
+    def is_connected(self) -> bool:
+        return True
+
+    async def connect(self) -> None:
+        return None
+
+    async def disconnect(self) -> None:
+        return None
+
+
+async def code_cost(*, rounds: int, calls: int) -> list[MiddlewareCost]:
+    """Like :func:`middleware_cost` with the queries answered from memory:
+    the CPU of the middleware's and the store's own code, ours and the baseline's."""
+    client = _MemoryClient()
+    ours = await _caller("ours", client)
+    baseline = await _caller("baseline", client)
+    results = []
+    for route in ("/read", "/incr"):
+        cost = MiddlewareCost(route, Comparison(route, "ours", "baseline"))
+        for caller in (ours, baseline):
+            await _timed(caller, route, calls)
+        for round_number in range(rounds):
+            pair = [(ours, cost.cpu_ours), (baseline, cost.cpu_baseline)]
+            for caller, cpu in pair if round_number % 2 == 0 else pair[::-1]:
+                _, per_request = await _timed(caller, route, calls)
+                cpu.append(per_request)
+        results.append(cost)
+    return results
 
 
 async def profile(database: BenchDatabase, *, calls: int) -> list[Path]:
