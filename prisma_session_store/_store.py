@@ -49,6 +49,10 @@ _DELEGATE_METHODS = ("find_unique", "find_many", "count", "upsert", "update_many
 # database's limit on bound parameters.
 _CHUNK = 500
 
+# Upserts of one sid before a unique violation propagates (MySQL only: see
+# _upsert).
+_UPSERT_ATTEMPTS = 4
+
 
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
@@ -500,15 +504,18 @@ class PrismaSessionStore:
     ) -> None:
         create = {"id": self._record_id(sid), "sid": sid, "data": text, "expiresAt": expires_at}
         update = {"data": text, "expiresAt": expires_at}
-        try:
-            await delegate.upsert(where={"sid": sid}, data={"create": create, "update": update})
-        except Exception as error:
-            # Where the database has no native upsert (MySQL), two first
-            # writes of one sid can both try the INSERT; the loser retries
-            # and finds the row.
-            if prisma_error_code(error) != UNIQUE_VIOLATION:
-                raise
-            await delegate.upsert(where={"sid": sid}, data={"create": create, "update": update})
+        for attempt in range(1, _UPSERT_ATTEMPTS + 1):
+            try:
+                await delegate.upsert(where={"sid": sid}, data={"create": create, "update": update})
+            except Exception as error:
+                # Where the database has no native upsert (MySQL), two first
+                # writes of one sid can both try the INSERT; the loser tries
+                # again and finds the row (or, if a destroy came between,
+                # inserts it). Each retry needs yet another racing INSERT.
+                if prisma_error_code(error) != UNIQUE_VIOLATION or attempt == _UPSERT_ATTEMPTS:
+                    raise
+            else:
+                return
 
     async def _call_dispose(self, sid: str, session: SessionData) -> None:
         if self._dispose is None:

@@ -8,6 +8,7 @@ import importlib
 import re
 import sqlite3
 from collections.abc import AsyncIterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -166,3 +167,44 @@ async def test_database_errors_surface_and_the_store_recovers(
         await store.shutdown()
         if close_proxy is not None:
             await close_proxy()
+
+
+# -- unique violations -----------------------------------------------------------------------
+
+
+async def test_a_lost_insert_race_is_retried(make_store: MakeStore, database: Database) -> None:
+    h = make_store()
+    # What MySQL's emulated upsert raises when another writer inserted the sid
+    # between its SELECT and its INSERT.
+    h.client.delegate.fail_next["upsert"] = await _unique_violation(database)
+    await h.store.set("raced", {"won": True})
+    assert h.calls == ["upsert", "upsert"]
+    assert await h.store.get("raced") == {"won": True}
+
+
+async def test_a_lasting_unique_violation_raises_after_a_few_tries(
+    make_store: MakeStore, database: Database
+) -> None:
+    # Every new row gets the same id: the second sid can never be inserted.
+    h = make_store(db_record_id_function=lambda sid: "same-id")
+    await h.store.set("first", {})
+    with pytest.raises(database.module.errors.UniqueViolationError):
+        await h.store.set("second", {})
+    assert h.calls.count("upsert") == 1 + 4
+    assert await h.store.ids() == ["first"]
+
+
+async def _unique_violation(database: Database) -> BaseException:
+    """A genuine UniqueViolationError from the database."""
+    client = database.new_client()
+    await client.connect()
+    try:
+        row = {"id": "dup", "sid": "dup", "data": "{}", "expiresAt": datetime.now(timezone.utc)}
+        await client.session.create(data=row)
+        await client.session.create(data=row)
+    except database.module.errors.UniqueViolationError as error:
+        return error
+    finally:
+        await client.session.delete_many(where={"sid": "dup"})
+        await client.disconnect()
+    raise AssertionError("no unique violation")
