@@ -67,6 +67,7 @@ class PrismaClient(Protocol):
 # Prisma's error codes, read from the exception rather than by class: every
 # generated client package has its own copy of ``prisma.errors``.
 UNIQUE_VIOLATION = "P2002"
+WRITE_CONFLICT = "P2034"  # a write conflict or deadlock: the transaction was rolled back
 TABLE_MISSING = "P2021"
 COLUMN_MISSING = "P2022"
 

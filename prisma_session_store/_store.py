@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 import inspect
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from types import TracebackType
-from typing import Any, Literal, NamedTuple, TypeAlias, cast
+from typing import Any, Literal, NamedTuple, TypeAlias, TypeVar, cast
 
 from ._client import (
     COLUMN_MISSING,
     TABLE_MISSING,
     UNIQUE_VIOLATION,
+    WRITE_CONFLICT,
     PrismaClient,
     SessionDelegate,
     SessionRecord,
@@ -49,9 +51,12 @@ _DELEGATE_METHODS = ("find_unique", "find_many", "count", "upsert", "update_many
 # database's limit on bound parameters.
 _CHUNK = 500
 
-# Upserts of one sid before a unique violation propagates (MySQL only: see
-# _upsert).
-_UPSERT_ATTEMPTS = 4
+_T = TypeVar("_T")
+
+# Tries of one write before a retryable error propagates (see _write).
+_WRITE_ATTEMPTS = 4
+_RETRY_DEADLOCK = frozenset({WRITE_CONFLICT})
+_RETRY_UPSERT = frozenset({WRITE_CONFLICT, UNIQUE_VIOLATION})
 
 
 def _utc_now() -> datetime:
@@ -310,7 +315,9 @@ class PrismaSessionStore:
                 return None if session is None else StoredSession(session, row.expiresAt)
             # Only the caller whose delete removed the row disposes of it (and,
             # with `stale`, returns it): concurrent gets see it once in all.
-            removed = await delegate.delete_many(where={"sid": sid, "expiresAt": {"lte": now}})
+            removed = await self._write(
+                lambda: delegate.delete_many(where={"sid": sid, "expiresAt": {"lte": now}})
+            )
         if not removed or not (self._stale or self._dispose is not None):
             return None
         session = self._decode(row, "get")
@@ -389,8 +396,10 @@ class PrismaSessionStore:
         async with self._serialized(self._touch_lock, sid), self._database("touch"):
             now = self.now()
             expires_at = self._expires_at(session, sid, now)
-            await delegate.update_many(
-                where={"sid": sid, "expiresAt": {"gt": now}}, data={"expiresAt": expires_at}
+            await self._write(
+                lambda: delegate.update_many(
+                    where={"sid": sid, "expiresAt": {"gt": now}}, data={"expiresAt": expires_at}
+                )
             )
 
     async def destroy(self, sid: str | Iterable[str]) -> None:
@@ -407,7 +416,7 @@ class PrismaSessionStore:
                 where = {"sid": chunk[0]} if len(chunk) == 1 else {"sid": {"in": list(chunk)}}
                 if self._dispose is not None:
                     dropped.extend(await delegate.find_many(where=where))
-                await delegate.delete_many(where=where)
+                await self._write(partial(delegate.delete_many, where=where))
         await self._dispose_rows(dropped, "destroy")
 
     async def clear(self) -> None:
@@ -415,7 +424,7 @@ class PrismaSessionStore:
         delegate = await self._ready()
         async with self._database("clear"):
             rows = await delegate.find_many() if self._dispose is not None else ()
-            await delegate.delete_many()
+            await self._write(delegate.delete_many)
         await self._dispose_rows(rows, "clear")
 
     async def prune(self) -> int:
@@ -429,15 +438,14 @@ class PrismaSessionStore:
         expired = {"expiresAt": {"lte": now}}
         async with self._database("prune"):
             if self._dispose is None:
-                removed = await delegate.delete_many(where=expired)
+                removed = await self._write(lambda: delegate.delete_many(where=expired))
                 rows: Sequence[SessionRecord] = ()
             else:
                 rows = await delegate.find_many(where=expired)
                 removed = 0
                 for chunk in _chunks([row.sid for row in rows]):
-                    removed += await delegate.delete_many(
-                        where={"sid": {"in": list(chunk)}, **expired}
-                    )
+                    where = {"sid": {"in": list(chunk)}, **expired}
+                    removed += await self._write(partial(delegate.delete_many, where=where))
         if removed:
             self._log.info(f"prune: removed {removed} expired session(s)")
         await self._dispose_rows(rows, "prune")
@@ -504,18 +512,29 @@ class PrismaSessionStore:
     ) -> None:
         create = {"id": self._record_id(sid), "sid": sid, "data": text, "expiresAt": expires_at}
         update = {"data": text, "expiresAt": expires_at}
-        for attempt in range(1, _UPSERT_ATTEMPTS + 1):
+        # Where the database has no native upsert (MySQL), two first writes of
+        # one sid can both try the INSERT: the loser's next try finds the row
+        # (or, if a destroy came between, inserts it).
+        await self._write(
+            lambda: delegate.upsert(where={"sid": sid}, data={"create": create, "update": update}),
+            retry_on=_RETRY_UPSERT,
+        )
+
+    @staticmethod
+    async def _write(
+        statement: Callable[[], Awaitable[_T]], *, retry_on: frozenset[str] = _RETRY_DEADLOCK
+    ) -> _T:
+        """Run one write, again if the database rolled it back for a reason
+        that a new try can clear: on MySQL, Prisma runs upserts and bulk
+        writes as small transactions, and InnoDB may pick one of two racing
+        ones as a deadlock victim (P2034). A rolled-back try changed nothing."""
+        for attempt in range(1, _WRITE_ATTEMPTS + 1):
             try:
-                await delegate.upsert(where={"sid": sid}, data={"create": create, "update": update})
+                return await statement()
             except Exception as error:
-                # Where the database has no native upsert (MySQL), two first
-                # writes of one sid can both try the INSERT; the loser tries
-                # again and finds the row (or, if a destroy came between,
-                # inserts it). Each retry needs yet another racing INSERT.
-                if prisma_error_code(error) != UNIQUE_VIOLATION or attempt == _UPSERT_ATTEMPTS:
+                if prisma_error_code(error) not in retry_on or attempt == _WRITE_ATTEMPTS:
                     raise
-            else:
-                return
+        raise AssertionError("unreachable")
 
     async def _call_dispose(self, sid: str, session: SessionData) -> None:
         if self._dispose is None:

@@ -8,7 +8,7 @@ import importlib
 import re
 import sqlite3
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -208,3 +208,21 @@ async def _unique_violation(database: Database) -> BaseException:
         await client.session.delete_many(where={"sid": "dup"})
         await client.disconnect()
     raise AssertionError("no unique violation")
+
+
+async def test_a_deadlock_victim_is_run_again(make_store: MakeStore, database: Database) -> None:
+    h = make_store()
+    await h.store.set("victim", {"n": 1})
+    before = await h.expires_at("victim")
+    # What the engine answers when InnoDB picks one of Prisma's small write
+    # transactions as a deadlock victim (it was rolled back whole).
+    deadlock = {"user_facing_error": {"error_code": "P2034", "message": "write conflict"}}
+    for method in ("update_many", "delete_many"):
+        h.client.delegate.fail_next[method] = database.module.errors.DataError(deadlock)
+    h.clock.advance(60)
+    h.client.calls.clear()
+    await h.store.touch("victim", {"n": 1})
+    assert await h.expires_at("victim") == before + timedelta(seconds=60)
+    await h.store.destroy("victim")
+    assert h.calls == ["update_many", "update_many", "delete_many", "delete_many"]
+    assert await h.row("victim") is None
