@@ -200,13 +200,35 @@ def bash_commands() -> list[str]:
 
 
 def test_every_bash_command_is_run_somewhere() -> None:
-    handled = set(COVERED_ELSEWHERE) | {"prisma generate"}
+    handled = set(COVERED_ELSEWHERE) | {
+        "prisma generate",
+        "prisma generate --schema /path/to/your/schema.prisma",
+    }
     unhandled = [
         command
         for command in bash_commands()
-        if command not in handled and not command.startswith("prisma-session-store ")
+        if command not in handled and not command.startswith(("prisma-session-store ", "export "))
     ]
     assert unhandled == [], "run these commands in this module or name their test"
+
+
+def test_the_offline_environment_is_the_one_generate_runs_with() -> None:
+    # The README's exports, run in this repository, are what this module's
+    # `prisma generate` runs with (the other two variables only quiet the CLI).
+    exported: dict[str, str] = {}
+    for command in bash_commands():
+        if command.startswith("export "):
+            name, value = command.removeprefix("export ").split("=", 1)
+            value = value.strip('"').replace("$PWD", str(ROOT))
+            exported[name] = value.replace(
+                "$PRISMA_BINARY_CACHE_DIR", exported.get("PRISMA_BINARY_CACHE_DIR", "")
+            )
+    engine = (
+        "PRISMA_BINARY_CACHE_DIR",
+        "PRISMA_QUERY_ENGINE_BINARY",
+        "PRISMA_SCHEMA_ENGINE_BINARY",
+    )
+    assert exported == {name: OFFLINE_PRISMA_ENV[name] for name in engine}
 
 
 def test_prisma_generate_builds_the_readme_client(tmp_path: Path) -> None:
