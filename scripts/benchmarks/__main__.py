@@ -1,6 +1,6 @@
 """``scripts/bench``: run the benchmarks and write BENCHMARKS.md.
 
-scripts/bench                      # everything, SQLite and PostgreSQL (about 15 minutes)
+scripts/bench                      # everything, SQLite and PostgreSQL (about 20 minutes)
 scripts/bench --quick              # a smoke run: 1 round, short loads (about 3 minutes)
 scripts/bench --databases sqlite   # fewer databases (sqlite, postgresql, mysql)
 scripts/bench --only http,prune    # some sections: store, hot-read, middleware, http,

@@ -68,7 +68,7 @@ class HttpResult:
 def http_benchmark(
     database: BenchDatabase, settings: HttpSettings, progress: Callable[[str], None]
 ) -> HttpResult:
-    node_missing = node_store_available()
+    node_missing = node_store_available(database.name)
     if node_missing is not None:
         progress(f"{database.name}: the Node store is left out: {node_missing}")
     servers: list[Server] = []

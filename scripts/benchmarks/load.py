@@ -90,8 +90,10 @@ def start_python(variant: str, database: BenchDatabase) -> Server:
     return Server(variant, process, port, log)
 
 
-def node_store_available() -> str | None:
-    """None when the Node store can run here, else why not."""
+def node_store_available(provider: str) -> str | None:
+    """None when the Node store can run on ``provider`` here, else why not."""
+    if provider not in ("sqlite", "postgresql"):
+        return "the Node side (scripts/node-store) runs on SQLite and PostgreSQL only"
     for needed in ("server.mjs", "node_modules", "generated"):
         if not (NODE_STORE / needed).exists():
             return f"scripts/node-store/{needed} is not there (run scripts/setup)"
