@@ -6,7 +6,7 @@ import asyncio
 import inspect
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from datetime import datetime, timedelta, timezone
 from functools import partial
 from types import TracebackType
@@ -153,6 +153,12 @@ class PrismaSessionStore:
             they queue and run one after another (none is dropped).
         enable_concurrent_touch_invocations_for_same_session_id: the same for
             ``touch``.
+        max_concurrent_queries: how many of this store's operations may be
+            at the database at once; the others wait their turn. Prisma
+            Client Python spends more CPU per query the more queries it has
+            in flight (about twice as much at 32 as at 4, measured here), so a
+            small bound raises throughput under load. Raise it for a database
+            far away; None removes the bound.
         clock: returns the current time as an aware datetime; a hook for tests.
     """
 
@@ -174,6 +180,7 @@ class PrismaSessionStore:
         round_ttl: Duration | None = None,
         enable_concurrent_set_invocations_for_same_session_id: bool = False,
         enable_concurrent_touch_invocations_for_same_session_id: bool = False,
+        max_concurrent_queries: int | None = 4,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         if not isinstance(session_model_name, str) or not session_model_name:
@@ -189,6 +196,18 @@ class PrismaSessionStore:
             raise TypeError("serializer must have dumps() and loads() methods")
         if not callable(clock):
             raise TypeError("clock must be callable")
+        if max_concurrent_queries is not None:
+            if isinstance(max_concurrent_queries, bool) or not isinstance(
+                max_concurrent_queries, int
+            ):
+                raise TypeError(
+                    "max_concurrent_queries must be an int or None, "
+                    f"got {type(max_concurrent_queries).__name__}"
+                )
+            if max_concurrent_queries < 1:
+                raise ValueError(
+                    f"max_concurrent_queries must be at least 1, got {max_concurrent_queries}"
+                )
         if (
             logger is not None
             and logger is not False
@@ -227,6 +246,11 @@ class PrismaSessionStore:
         self._interval: PruneInterval | None = None
         self._interval_autostart = self._check_period is not None
         self._connect_lock = asyncio.Lock()
+        self._query_slots: AbstractAsyncContextManager[Any] = (
+            nullcontext()
+            if max_concurrent_queries is None
+            else asyncio.Semaphore(max_concurrent_queries)
+        )
         self._owns_connection = False
 
     # -- lifecycle ---------------------------------------------------------
@@ -557,9 +581,11 @@ class PrismaSessionStore:
 
     @asynccontextmanager
     async def _database(self, operation: str) -> AsyncIterator[None]:
-        """Turn "no such table/column" into an error that says what to do."""
+        """Hold one of the store's query slots, and turn "no such table/column"
+        into an error that says what to do."""
         try:
-            yield
+            async with self._query_slots:
+                yield
         except Exception as error:
             code = prisma_error_code(error)
             if code in (TABLE_MISSING, COLUMN_MISSING):

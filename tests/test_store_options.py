@@ -5,6 +5,7 @@ stale, no_dispose_on_set)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Mapping
@@ -351,3 +352,27 @@ def test_invalid_check_period_is_refused(
 def test_logger_without_methods_is_refused(prisma: Any) -> None:
     with pytest.raises(TypeError, match="logger"):
         PrismaSessionStore(prisma, logger=object())  # type: ignore[arg-type]
+
+
+# -- max_concurrent_queries -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("bound", "expected_peak"), [(2, 2), (None, 10)])
+async def test_max_concurrent_queries_bounds_the_queries_in_flight(
+    make_store: MakeStore, bound: int | None, expected_peak: int
+) -> None:
+    h = make_store(max_concurrent_queries=bound)
+    h.client.delegate.delay = 0.01  # each query stays in flight a while
+    await asyncio.gather(*(h.store.get(f"sid-{index}") for index in range(10)))
+    assert h.client.delegate.max_active == expected_peak
+    assert h.calls == ["find_unique"] * 10
+
+
+@pytest.mark.parametrize(
+    ("bound", "error"), [(0, ValueError), (-1, ValueError), (2.5, TypeError), (True, TypeError)]
+)
+def test_invalid_max_concurrent_queries_is_refused(
+    prisma: Any, bound: Any, error: type[Exception]
+) -> None:
+    with pytest.raises(error, match="max_concurrent_queries"):
+        PrismaSessionStore(prisma, max_concurrent_queries=bound)
