@@ -292,6 +292,11 @@ class AppHarness:
         assert len(found) == 1, f"expected one session Set-Cookie, got {found}"
         return found[0]
 
+    async def start(self) -> tuple[str, str]:
+        """A stored session with count=1: (its cookie value, its sid)."""
+        value = self.session_cookie(await self.get("/incr")).value
+        return value, self.sid_of(value)
+
     def sid_of(self, cookie_value: str) -> str:
         """The session id in a cookie value: ``<sid>.<signature>``, or
         ``s:<sid>.<signature>`` URL-encoded (express format)."""

@@ -16,11 +16,6 @@ CONCURRENT = 32
 DAY = 24 * 60 * 60
 
 
-async def start(h: AppHarness) -> tuple[str, str]:
-    value = h.session_cookie(await h.get("/incr")).value
-    return value, h.sid_of(value)
-
-
 def assert_nothing_logged(h: AppHarness, caplog: pytest.LogCaptureFixture) -> None:
     assert h.store.logger.records == []
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
@@ -30,7 +25,7 @@ async def test_32_concurrent_writes_on_one_session(
     make_app: MakeApp, caplog: pytest.LogCaptureFixture
 ) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     h.store.client.delegate.reset()
     responses = await asyncio.gather(
         *(h.client.get("/incr", headers={"cookie": f"session={value}"}) for _ in range(CONCURRENT))
@@ -51,7 +46,7 @@ async def test_32_concurrent_mixed_requests_on_one_session(
     make_app: MakeApp, caplog: pytest.LogCaptureFixture
 ) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     h.store.clock.advance(2 * DAY)  # touches are due as well
     paths = ["/read", "/incr", "/nested?item=x", "/plain"] * (CONCURRENT // 4)
     responses = await asyncio.gather(
@@ -82,7 +77,7 @@ async def test_32_concurrent_logins_from_one_session(
     make_app: MakeApp, caplog: pytest.LogCaptureFixture
 ) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     responses = await asyncio.gather(
         *(
             h.client.post(f"/login?user=u{index}", headers={"cookie": f"session={value}"})

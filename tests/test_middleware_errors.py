@@ -9,14 +9,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from tests.middleware_harness import AppHarness, MakeApp
+    from tests.middleware_harness import MakeApp
 
 DAY = 24 * 60 * 60
-
-
-async def start(h: AppHarness) -> tuple[str, str]:
-    value = h.session_cookie(await h.get("/incr")).value
-    return value, h.sid_of(value)
 
 
 def saving_failures(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -29,7 +24,7 @@ def saving_failures(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]
 
 async def test_a_failed_load_is_the_apps_error_not_a_logout(make_app: MakeApp) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     outage = RuntimeError("database is down")
     h.store.client.delegate.fail_next["find_unique"] = outage
     response = await h.get("/read", cookie=value)
@@ -47,7 +42,7 @@ async def test_a_failed_save_is_logged_and_answered_with_500(
     make_app: MakeApp, caplog: pytest.LogCaptureFixture
 ) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     h.store.client.delegate.fail_next["upsert"] = RuntimeError("write refused")
     with caplog.at_level(logging.ERROR, logger="prisma_session_store"):
         response = await h.get("/incr", cookie=value)
@@ -83,7 +78,7 @@ async def test_a_failed_touch_is_logged_and_answered_with_500(
     make_app: MakeApp, caplog: pytest.LogCaptureFixture
 ) -> None:
     h = make_app()
-    value, _ = await start(h)
+    value, _ = await h.start()
     h.store.clock.advance(2 * DAY)
     h.store.client.delegate.fail_next["update_many"] = RuntimeError("touch refused")
     with caplog.at_level(logging.ERROR, logger="prisma_session_store"):
@@ -97,7 +92,7 @@ async def test_a_failed_destroy_is_answered_with_500_and_keeps_the_cookie(
     make_app: MakeApp, caplog: pytest.LogCaptureFixture
 ) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     h.store.client.delegate.fail_next["delete_many"] = RuntimeError("delete refused")
     with caplog.at_level(logging.ERROR, logger="prisma_session_store"):
         response = await h.get("/clear", cookie=value)
@@ -118,7 +113,7 @@ async def test_a_5xx_response_saves_nothing(make_app: MakeApp) -> None:
 
 async def test_a_5xx_response_leaves_an_existing_session_as_it_was(make_app: MakeApp) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     h.store.clock.advance(2 * DAY)  # a touch would be due
     expires_at = await h.store.expires_at(sid)
     response = await h.get("/unavailable", cookie=value)
@@ -133,7 +128,7 @@ async def test_a_5xx_response_leaves_an_existing_session_as_it_was(make_app: Mak
 
 async def test_an_exception_in_the_view_saves_nothing(make_app: MakeApp) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     response = await h.get("/boom", cookie=value)
     assert response.status_code == 500
     assert [type(error) for error in h.errors] == [RuntimeError]
@@ -151,7 +146,7 @@ async def test_a_failed_save_after_the_response_started_is_logged_not_raised(
     make_app: MakeApp, caplog: pytest.LogCaptureFixture
 ) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     h.store.client.delegate.fail_next["upsert"] = RuntimeError("write refused")
     # A websocket's changes are saved when it ends, long after the accept.
     with caplog.at_level(logging.ERROR, logger="prisma_session_store"):

@@ -10,17 +10,12 @@ from starlette.requests import Request
 from prisma_session_store import ConfigurationError, destroy_session, regenerate_session
 
 if TYPE_CHECKING:
-    from tests.middleware_harness import AppHarness, MakeApp
-
-
-async def start(h: AppHarness) -> tuple[str, str]:
-    value = h.session_cookie(await h.get("/incr")).value
-    return value, h.sid_of(value)
+    from tests.middleware_harness import MakeApp
 
 
 async def test_regenerate_moves_the_data_to_a_new_id(make_app: MakeApp) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     response = await h.request("POST", "/login", cookie=value)
     assert response.json() == {"count": 1, "user": "alice"}
     assert h.calls == ["find_unique", "delete_many", "upsert"]
@@ -47,7 +42,7 @@ async def test_regenerate_without_a_session_starts_one(make_app: MakeApp) -> Non
 
 async def test_destroy_ends_the_session(make_app: MakeApp) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     response = await h.request("POST", "/logout", cookie=value)
     assert response.json() == {}
     assert h.calls == ["find_unique", "delete_many"]
@@ -60,7 +55,7 @@ async def test_destroy_ends_the_session(make_app: MakeApp) -> None:
 
 async def test_writing_after_destroy_starts_a_new_session(make_app: MakeApp) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     response = await h.get("/logout-then-write", cookie=value)
     assert response.json() == {"after": "logout"}
     new_sid = h.sid_of(h.session_cookie(response).value)

@@ -7,16 +7,10 @@ from email.utils import formatdate
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tests.middleware_harness import AppHarness, MakeApp
+    from tests.middleware_harness import MakeApp
 
 FOURTEEN_DAYS = 14 * 24 * 60 * 60
 DAY = 24 * 60 * 60
-
-
-async def start(h: AppHarness) -> tuple[str, str]:
-    """A stored session with count=1: (cookie value, sid)."""
-    value = h.session_cookie(await h.get("/incr")).value
-    return value, h.sid_of(value)
 
 
 async def test_a_new_session_left_empty_creates_nothing(make_app: MakeApp) -> None:
@@ -56,7 +50,7 @@ async def test_a_saved_uninitialized_session_survives_later_requests(make_app: M
 
 async def test_a_change_is_saved_and_read_back(make_app: MakeApp) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     second = await h.get("/incr", cookie=value)
     assert second.json() == {"count": 2}
     assert h.session_cookie(second).value == value  # same id, same signature
@@ -68,7 +62,7 @@ async def test_a_change_is_saved_and_read_back(make_app: MakeApp) -> None:
 
 async def test_a_change_moves_the_expiry(make_app: MakeApp) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     h.store.clock.advance(3600)
     await h.get("/incr", cookie=value)
     assert await h.store.expires_at(sid) == h.store.clock.now + timedelta(seconds=FOURTEEN_DAYS)
@@ -88,7 +82,7 @@ async def test_a_nested_change_is_saved(make_app: MakeApp) -> None:
 
 async def test_writing_the_same_value_again_writes_nothing(make_app: MakeApp) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     before = await h.store.row(sid)
     response = await h.request("POST", "/write", cookie=value, json_body={"count": 1})
     assert response.json() == {"count": 1}
@@ -99,7 +93,7 @@ async def test_writing_the_same_value_again_writes_nothing(make_app: MakeApp) ->
 
 async def test_an_unmodified_session_is_not_touched_within_the_window(make_app: MakeApp) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     expires_at = await h.store.expires_at(sid)
     h.store.clock.advance(DAY)  # under a tenth of 14 days
     response = await h.get("/read", cookie=value)
@@ -111,7 +105,7 @@ async def test_an_unmodified_session_is_not_touched_within_the_window(make_app: 
 
 async def test_an_unmodified_session_is_touched_after_the_window(make_app: MakeApp) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     data_before = (await h.store.row(sid)).data
     h.store.clock.advance(2 * DAY)  # over a tenth of 14 days
     response = await h.get("/read", cookie=value)
@@ -127,7 +121,7 @@ async def test_an_unmodified_session_is_touched_after_the_window(make_app: MakeA
 
 async def test_touch_after_sets_the_window(make_app: MakeApp) -> None:
     h = make_app(touch_after=60)
-    value, sid = await start(h)
+    value, sid = await h.start()
     h.store.clock.advance(59)
     await h.get("/read", cookie=value)
     assert h.calls == ["find_unique"]
@@ -139,7 +133,7 @@ async def test_touch_after_sets_the_window(make_app: MakeApp) -> None:
 
 async def test_rolling_resends_the_cookie_without_a_write(make_app: MakeApp) -> None:
     h = make_app(rolling=True)
-    value, sid = await start(h)
+    value, sid = await h.start()
     expires_at = await h.store.expires_at(sid)
     h.store.clock.advance(600)
     response = await h.get("/read", cookie=value)
@@ -154,7 +148,7 @@ async def test_rolling_resends_the_cookie_without_a_write(make_app: MakeApp) -> 
 
 async def test_without_rolling_an_unmodified_session_sends_no_cookie(make_app: MakeApp) -> None:
     h = make_app(rolling=False)
-    value, _ = await start(h)
+    value, _ = await h.start()
     h.store.clock.advance(600)
     assert "set-cookie" not in (await h.get("/read", cookie=value)).headers
 
@@ -163,7 +157,7 @@ async def test_emptying_the_session_destroys_the_row_and_expires_the_cookie(
     make_app: MakeApp,
 ) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     response = await h.get("/clear", cookie=value)
     assert response.json() == {}
     assert h.calls == ["find_unique", "delete_many"]
@@ -178,7 +172,7 @@ async def test_emptying_the_session_destroys_the_row_and_expires_the_cookie(
 
 async def test_an_expired_session_starts_fresh_with_a_new_id(make_app: MakeApp) -> None:
     h = make_app(max_age=600)
-    value, sid = await start(h)
+    value, sid = await h.start()
     h.store.clock.advance(600)
     response = await h.get("/read", cookie=value)
     assert response.json() == {}
@@ -191,7 +185,7 @@ async def test_an_expired_session_starts_fresh_with_a_new_id(make_app: MakeApp) 
 
 async def test_a_session_deleted_elsewhere_is_not_resurrected(make_app: MakeApp) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     await h.store.store.destroy(sid)
     response = await h.get("/incr", cookie=value)
     assert response.json() == {"count": 1}
@@ -203,7 +197,7 @@ async def test_a_session_deleted_elsewhere_is_not_resurrected(make_app: MakeApp)
 
 async def test_a_request_that_never_touches_the_session_keeps_it(make_app: MakeApp) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     response = await h.get("/plain", cookie=value)
     assert response.text == "no session here"
     assert "set-cookie" not in response.headers

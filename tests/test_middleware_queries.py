@@ -53,10 +53,6 @@ def kind(statement: str) -> str:
     return implicit.group(1) if implicit else statement.split(maxsplit=1)[0].upper()
 
 
-async def start(h: AppHarness) -> str:
-    return h.session_cookie(await h.get("/incr")).value
-
-
 async def test_no_cookie_and_no_session_use_costs_nothing(
     make_app: MakeApp, database: Database
 ) -> None:
@@ -80,7 +76,7 @@ async def test_a_new_session_costs_one_upsert(make_app: MakeApp, database: Datab
 
 async def test_a_read_costs_one_query(make_app: MakeApp, database: Database) -> None:
     h = make_app()
-    value = await start(h)
+    value, _ = await h.start()
     assert await measure(h, database, h.get("/read", cookie=value)) == (
         ["find_unique"],
         ["SELECT"],
@@ -89,7 +85,7 @@ async def test_a_read_costs_one_query(make_app: MakeApp, database: Database) -> 
 
 async def test_a_write_costs_the_read_and_one_upsert(make_app: MakeApp, database: Database) -> None:
     h = make_app()
-    value = await start(h)
+    value, _ = await h.start()
     calls, sql = await measure(h, database, h.get("/incr", cookie=value))
     assert calls == ["find_unique", "upsert"]
     assert sql == ["SELECT", *UPSERT_EXISTING[database.name]]
@@ -99,7 +95,7 @@ async def test_an_unmodified_session_within_the_window_costs_one_query(
     make_app: MakeApp, database: Database
 ) -> None:
     h = make_app()
-    value = await start(h)
+    value, _ = await h.start()
     for _ in range(3):
         h.store.clock.advance(DAY / 3)
         assert await measure(h, database, h.get("/read", cookie=value)) == (
@@ -112,7 +108,7 @@ async def test_an_unmodified_session_after_the_window_costs_a_read_and_a_touch(
     make_app: MakeApp, database: Database
 ) -> None:
     h = make_app()
-    value = await start(h)
+    value, _ = await h.start()
     h.store.clock.advance(2 * DAY)
     assert await measure(h, database, h.get("/read", cookie=value)) == (
         ["find_unique", "update_many"],
@@ -127,7 +123,7 @@ async def test_an_unmodified_session_after_the_window_costs_a_read_and_a_touch(
 
 async def test_rolling_costs_no_extra_query(make_app: MakeApp, database: Database) -> None:
     h = make_app(rolling=True)
-    value = await start(h)
+    value, _ = await h.start()
     assert await measure(h, database, h.get("/read", cookie=value)) == (
         ["find_unique"],
         ["SELECT"],
@@ -138,7 +134,7 @@ async def test_emptying_costs_the_read_and_one_delete(
     make_app: MakeApp, database: Database
 ) -> None:
     h = make_app()
-    value = await start(h)
+    value, _ = await h.start()
     assert await measure(h, database, h.get("/clear", cookie=value)) == (
         ["find_unique", "delete_many"],
         ["SELECT", "DELETE"],
@@ -149,7 +145,7 @@ async def test_regenerate_costs_the_read_a_delete_and_one_upsert(
     make_app: MakeApp, database: Database
 ) -> None:
     h = make_app()
-    value = await start(h)
+    value, _ = await h.start()
     calls, sql = await measure(h, database, h.request("POST", "/login", cookie=value))
     assert calls == ["find_unique", "delete_many", "upsert"]
     assert sql == ["SELECT", "DELETE", *UPSERT_NEW[database.name]]
@@ -168,6 +164,6 @@ async def test_a_cookie_naming_no_session(
     h = make_app()
     if cookie == "unknown-but-signed":
         # A genuine cookie whose session has gone.
-        cookie = await start(h)
+        cookie, _ = await h.start()
         await h.store.store.clear()
     assert await measure(h, database, h.get("/read", cookie=cookie)) == expected

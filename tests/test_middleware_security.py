@@ -42,11 +42,6 @@ def express_sign(sid: str, key: str) -> str:
     return f"s%3A{sid}.{signature}".replace("+", "%2B").replace("/", "%2F")
 
 
-async def start(h: AppHarness) -> tuple[str, str]:
-    value = h.session_cookie(await h.get("/incr")).value
-    return value, h.sid_of(value)
-
-
 async def assert_not_adopted(h: AppHarness, cookie: str, *, queries: list[str]) -> str:
     """The cookie opens an empty session and the next write gets a new id."""
     reading = await h.get("/read", cookie=cookie)
@@ -87,7 +82,7 @@ async def test_a_cookie_signed_with_another_key_never_opens_the_session(
     make_app: MakeApp,
 ) -> None:
     h = make_app()
-    _, sid = await start(h)
+    _, sid = await h.start()
     forged = sign(sid, key="not-the-secret")
     new_sid = await assert_not_adopted(h, forged, queries=[])
     assert new_sid != sid
@@ -98,7 +93,7 @@ async def test_a_cookie_signed_with_another_key_never_opens_the_session(
 
 async def test_a_tampered_signature_is_rejected(make_app: MakeApp) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     signature = value.rpartition(".")[2]
     # Change the first character: it carries six bits of the MAC. (The last
     # one carries padding bits that base64 decoding ignores.)
@@ -134,14 +129,14 @@ async def test_a_valid_cookie_after_a_bad_one_of_the_same_name_is_used(
     make_app: MakeApp,
 ) -> None:
     h = make_app()
-    value, _ = await start(h)
+    value, _ = await h.start()
     response = await h.client.get("/read", headers={"cookie": f"session=junk; session={value}"})
     assert response.json() == {"count": 1}
 
 
 async def test_rotated_keys_accept_old_cookies_and_re_sign_them(make_app: MakeApp) -> None:
     old = make_app(secret_key="old-key")
-    value, sid = await start(old)
+    value, sid = await old.start()
     rotated = make_app(store=old.store, secret_key=["new-key", "old-key"])
     response = await rotated.get("/read", cookie=value)
     assert response.json() == {"count": 1}
@@ -156,7 +151,7 @@ async def test_rotated_keys_accept_old_cookies_and_re_sign_them(make_app: MakeAp
 
 async def test_a_removed_key_no_longer_opens_sessions(make_app: MakeApp) -> None:
     old = make_app(secret_key="old-key")
-    value, sid = await start(old)
+    value, sid = await old.start()
     new_only = make_app(store=old.store, secret_key=["new-key"])
     await assert_not_adopted(new_only, value, queries=[])
     assert await new_only.store.row(sid) is not None  # left to expire, not deleted

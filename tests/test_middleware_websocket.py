@@ -8,17 +8,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from tests.middleware_harness import AppHarness, MakeApp
-
-
-async def start(h: AppHarness) -> tuple[str, str]:
-    value = h.session_cookie(await h.get("/incr")).value
-    return value, h.sid_of(value)
+    from tests.middleware_harness import MakeApp
 
 
 async def test_a_websocket_reads_the_session_of_its_cookie(make_app: MakeApp) -> None:
     h = make_app()
-    value, _ = await start(h)
+    value, _ = await h.start()
     transcript = await h.websocket("/ws", ["read"], cookie=value)
     assert transcript.accept is not None
     assert transcript.replies == [{"count": 1}]
@@ -28,7 +23,7 @@ async def test_a_websocket_reads_the_session_of_its_cookie(make_app: MakeApp) ->
 
 async def test_websocket_changes_are_saved_once_when_it_ends(make_app: MakeApp) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     transcript = await h.websocket("/ws", ["incr", "incr", "read"], cookie=value)
     assert transcript.replies == [{"count": 2}, {"count": 3}, {"count": 3}]
     assert h.calls == ["find_unique", "upsert"]
@@ -65,7 +60,7 @@ async def test_a_session_started_after_accept_is_not_saved(
 
 async def test_a_websocket_with_a_forged_cookie_gets_a_fresh_session(make_app: MakeApp) -> None:
     h = make_app()
-    value, sid = await start(h)
+    value, sid = await h.start()
     forged = f"{sid}.forged-signature"
     transcript = await h.websocket("/ws", ["read"], cookie=forged)
     assert transcript.replies == [{}]
