@@ -67,6 +67,20 @@ def _random_record_id(_sid: str) -> str:
     return secrets.token_urlsafe(18)
 
 
+def _query_slots(max_concurrent_queries: int | None) -> AbstractAsyncContextManager[Any]:
+    """What a store operation holds while it is at the database."""
+    if max_concurrent_queries is None:
+        return nullcontext()
+    if isinstance(max_concurrent_queries, bool) or not isinstance(max_concurrent_queries, int):
+        raise TypeError(
+            "max_concurrent_queries must be an int or None, "
+            f"got {type(max_concurrent_queries).__name__}"
+        )
+    if max_concurrent_queries < 1:
+        raise ValueError(f"max_concurrent_queries must be at least 1, got {max_concurrent_queries}")
+    return asyncio.Semaphore(max_concurrent_queries)
+
+
 def _record_id_is_sid(sid: str) -> str:
     return sid
 
@@ -196,18 +210,6 @@ class PrismaSessionStore:
             raise TypeError("serializer must have dumps() and loads() methods")
         if not callable(clock):
             raise TypeError("clock must be callable")
-        if max_concurrent_queries is not None:
-            if isinstance(max_concurrent_queries, bool) or not isinstance(
-                max_concurrent_queries, int
-            ):
-                raise TypeError(
-                    "max_concurrent_queries must be an int or None, "
-                    f"got {type(max_concurrent_queries).__name__}"
-                )
-            if max_concurrent_queries < 1:
-                raise ValueError(
-                    f"max_concurrent_queries must be at least 1, got {max_concurrent_queries}"
-                )
         if (
             logger is not None
             and logger is not False
@@ -246,11 +248,7 @@ class PrismaSessionStore:
         self._interval: PruneInterval | None = None
         self._interval_autostart = self._check_period is not None
         self._connect_lock = asyncio.Lock()
-        self._query_slots: AbstractAsyncContextManager[Any] = (
-            nullcontext()
-            if max_concurrent_queries is None
-            else asyncio.Semaphore(max_concurrent_queries)
-        )
+        self._query_slots = _query_slots(max_concurrent_queries)
         self._owns_connection = False
 
     # -- lifecycle ---------------------------------------------------------
