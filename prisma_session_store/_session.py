@@ -248,7 +248,8 @@ class RequestSession:
             self.sid = self._signer.new_sid()
             await self._store.set(self.sid, payload)
         elif data != self._snapshot:
-            await self._store.set(self.sid, payload)
+            if not await self._replace(self.sid, payload):
+                return cookie.expire_cookie()
         elif self._expires_at is not None and self._touch_due(self.sid, self._expires_at, payload):
             await self._store.touch(self.sid, payload)
         elif not (self._policy.rolling or self._resign):
@@ -274,9 +275,22 @@ class RequestSession:
         if not data:
             await self._store.destroy(self.sid)
             self.sid = None
-        else:
-            await self._store.set(self.sid, self._payload(data))
+        elif await self._replace(self.sid, self._payload(data)):
             self._snapshot = _snapshot_of(data)
+
+    async def _replace(self, sid: str, payload: SessionData) -> bool:
+        """Save the loaded session over its row, unless another request ended
+        it meanwhile (a logout): then it stays ended, and the changes of this
+        request are dropped rather than bringing it back."""
+        if await self._store.replace(sid, payload):
+            return True
+        logger.info(
+            "session %s was ended by another request while this one ran; its changes were "
+            "not saved",
+            redact_sid(sid),
+        )
+        self.sid = None
+        return False
 
     def describe(self) -> str:
         """The session id's first characters, for log lines."""

@@ -393,19 +393,52 @@ class PrismaSessionStore:
             SerializationError: the serializer cannot encode ``session``;
                 nothing was written.
         """
+        await self._overwrite(sid, session, "set", insert=True)
+
+    async def replace(self, sid: str, session: Mapping[str, Any]) -> bool:
+        """Overwrite a session that is still stored: one UPDATE, never an insert.
+
+        Returns False, having written nothing, when the row is gone
+        (destroyed or pruned meanwhile). The middleware saves a loaded session
+        with it, so that a request that was running while another one logged
+        out does not bring the session back.
+
+        Raises:
+            SerializationError: the serializer cannot encode ``session``;
+                nothing was written.
+        """
+        return await self._overwrite(sid, session, "replace", insert=False)
+
+    async def _overwrite(
+        self, sid: str, session: Mapping[str, Any], operation: str, *, insert: bool
+    ) -> bool:
+        """``set`` (an upsert) or ``replace`` (an update): whether a row was written."""
         _check_sid(sid)
-        text = self._encode(sid, session)
+        text = self._encode(sid, session, operation)
         delegate = await self._ready()
-        async with self._serialized(self._set_lock, sid), self._database("set"):
+        async with self._serialized(self._set_lock, sid), self._database(operation):
             previous = None
             if self._dispose is not None and not self._no_dispose_on_set:
                 previous = await delegate.find_unique(where={"sid": sid})
             expires_at = self._expires_at(session, sid)
-            await self._upsert(delegate, sid, text, expires_at)
-        if previous is not None:
-            old_session = self._decode(previous, "set")
+            if insert:
+                await self._upsert(delegate, sid, text, expires_at)
+                written = True
+            else:
+                data = {"data": text, "expiresAt": expires_at}
+                updated = await self._write(
+                    lambda: delegate.update_many(where={"sid": sid}, data=data)
+                )
+                # MySQL counts the rows an UPDATE changed, not those it
+                # matched: writing the values a row already holds counts 0.
+                written = bool(updated) or (
+                    await delegate.find_unique(where={"sid": sid}) is not None
+                )
+        if previous is not None and written:
+            old_session = self._decode(previous, operation)
             if old_session is not None:
                 await self._call_dispose(sid, old_session)
+        return written
 
     async def touch(self, sid: str, session: Mapping[str, Any]) -> None:
         """Extend the life of a live session: one UPDATE of ``expiresAt`` only.
@@ -497,18 +530,19 @@ class PrismaSessionStore:
             round_to=self._round_to,
         )
 
-    def _encode(self, sid: str, session: Mapping[str, Any]) -> str:
+    def _encode(self, sid: str, session: Mapping[str, Any], operation: str) -> str:
         if not isinstance(session, Mapping):
             raise TypeError(f"a session must be a mapping, got {type(session).__name__}")
         try:
             text = self._serializer.dumps(session)
         except Exception as error:
             raise SerializationError(
-                f"set {redact_sid(sid)}: the session cannot be serialized: {error}"
+                f"{operation} {redact_sid(sid)}: the session cannot be serialized: {error}"
             ) from error
         if not isinstance(text, str):
             raise SerializationError(
-                f"set {redact_sid(sid)}: the serializer returned {type(text).__name__}, not str"
+                f"{operation} {redact_sid(sid)}: the serializer returned "
+                f"{type(text).__name__}, not str"
             )
         return text
 

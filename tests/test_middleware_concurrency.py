@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from tests.conftest import Database
     from tests.middleware_harness import AppHarness, MakeApp
 
 CONCURRENT = 32
@@ -22,7 +23,7 @@ def assert_nothing_logged(h: AppHarness, caplog: pytest.LogCaptureFixture) -> No
 
 
 async def test_32_concurrent_writes_on_one_session(
-    make_app: MakeApp, caplog: pytest.LogCaptureFixture
+    make_app: MakeApp, caplog: pytest.LogCaptureFixture, database: Database
 ) -> None:
     h = make_app()
     value, sid = await h.start()
@@ -33,7 +34,15 @@ async def test_32_concurrent_writes_on_one_session(
     assert [r.status_code for r in responses] == [200] * CONCURRENT
     assert all(2 <= r.json()["count"] <= CONCURRENT + 1 for r in responses)
     assert {h.session_cookie(r).value for r in responses} == {value}
-    assert sorted(h.calls) == ["find_unique"] * CONCURRENT + ["upsert"] * CONCURRENT
+    # Requests that read the same count write the same row, and the clock stands
+    # still: MySQL reports such an UPDATE as 0 rows, and the store reads the
+    # row once more to tell it from a deleted one.
+    rereads = h.calls.count("find_unique") - CONCURRENT
+    assert h.calls.count("update_many") == CONCURRENT
+    if database.name == "mysql":
+        assert 0 <= rereads < CONCURRENT
+    else:
+        assert rereads == 0
     assert await h.store.store.ids() == [sid]
     stored = await h.stored(sid)
     assert stored is not None

@@ -43,7 +43,7 @@ async def test_a_failed_save_is_logged_and_answered_with_500(
 ) -> None:
     h = make_app()
     value, sid = await h.start()
-    h.store.client.delegate.fail_next["upsert"] = RuntimeError("write refused")
+    h.store.client.delegate.fail_next["update_many"] = RuntimeError("write refused")
     with caplog.at_level(logging.ERROR, logger="prisma_session_store"):
         response = await h.get("/incr", cookie=value)
     assert response.status_code == 500
@@ -147,7 +147,7 @@ async def test_a_failed_save_after_the_response_started_is_logged_not_raised(
 ) -> None:
     h = make_app()
     value, sid = await h.start()
-    h.store.client.delegate.fail_next["upsert"] = RuntimeError("write refused")
+    h.store.client.delegate.fail_next["update_many"] = RuntimeError("write refused")
     # A websocket's changes are saved when it ends, long after the accept.
     with caplog.at_level(logging.ERROR, logger="prisma_session_store"):
         transcript = await h.websocket("/ws", ["incr"], cookie=value)

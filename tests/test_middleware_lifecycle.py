@@ -6,8 +6,17 @@ from datetime import timedelta
 from email.utils import formatdate
 from typing import TYPE_CHECKING
 
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from prisma_session_store import SessionMiddleware
+
 if TYPE_CHECKING:
     from tests.middleware_harness import MakeApp
+    from tests.store_harness import MakeStore
 
 FOURTEEN_DAYS = 14 * 24 * 60 * 60
 DAY = 24 * 60 * 60
@@ -74,7 +83,7 @@ async def test_a_nested_change_is_saved(make_app: MakeApp) -> None:
     sid = h.sid_of(value)
     response = await h.get("/nested?item=pear", cookie=value)
     assert response.json() == {"cart": ["apple", "pear"]}
-    assert h.calls == ["find_unique", "upsert"]
+    assert h.calls == ["find_unique", "update_many"]
     stored = await h.stored(sid)
     assert stored is not None
     assert stored["cart"] == ["apple", "pear"]
@@ -204,3 +213,26 @@ async def test_a_request_that_never_touches_the_session_keeps_it(make_app: MakeA
     stored = await h.stored(sid)
     assert stored is not None
     assert stored["count"] == 1
+
+
+async def test_a_logout_during_a_request_is_not_undone_by_its_save(
+    make_app: MakeApp, make_store: MakeStore
+) -> None:
+    store = make_store()
+    harness = make_app(store=store)
+    value, sid = await harness.start()
+
+    async def change_while_another_request_logs_out(request: Request) -> JSONResponse:
+        request.session["count"] += 1
+        await store.store.destroy(sid)  # the other request's logout lands now
+        return JSONResponse({"count": request.session["count"]})
+
+    app = Starlette(
+        routes=[Route("/", change_while_another_request_logs_out)],
+        middleware=[Middleware(SessionMiddleware, store=store.store, secret_key=make_app.secret)],
+    )
+    h = make_app.wrap(app, store)
+    response = await h.get("/", cookie=value)
+    assert response.json() == {"count": 2}
+    assert h.session_cookie(response).deletes  # the browser forgets the ended session
+    assert await store.store.ids() == []  # and it is not brought back

@@ -26,7 +26,7 @@ async def test_websocket_changes_are_saved_once_when_it_ends(make_app: MakeApp) 
     value, sid = await h.start()
     transcript = await h.websocket("/ws", ["incr", "incr", "read"], cookie=value)
     assert transcript.replies == [{"count": 2}, {"count": 3}, {"count": 3}]
-    assert h.calls == ["find_unique", "upsert"]
+    assert h.calls == ["find_unique", "update_many"]
     stored = await h.stored(sid)
     assert stored is not None
     assert stored["count"] == 3

@@ -73,7 +73,7 @@ async def test_logged_errors_name_the_operation_and_only_a_sid_prefix(
         h.store._record_id = lambda sid: f"record-{sid}"
 
         # 4. A save that fails after the response has started (streaming).
-        h.client.delegate.fail_next["upsert"] = RuntimeError("connection reset by peer")
+        h.client.delegate.fail_next["update_many"] = RuntimeError("connection reset by peer")
         session = {"cookie": f"session={cookie}"}
         response = await client.get("/stream", params={"value": DATA_MARKER}, headers=session)
         assert response.status_code == 200

@@ -334,3 +334,36 @@ async def test_other_session_model_name(make_store: MakeStore) -> None:
     for index in range(10):
         await h.store.set(str(index), {})
     assert sorted(await h.store.ids(), key=int) == [str(index) for index in range(10)]
+
+
+# -- replace ---------------------------------------------------------------------------------
+
+
+async def test_replace_overwrites_a_stored_session_with_one_update(make_store: MakeStore) -> None:
+    h = make_store()
+    await h.store.set("kept", {"n": 1})
+    h.client.calls.clear()
+    assert await h.store.replace("kept", {"n": 2}) is True
+    assert h.calls == ["update_many"]
+    assert await h.store.get("kept") == {"n": 2}
+
+
+async def test_replace_does_not_bring_back_a_destroyed_session(make_store: MakeStore) -> None:
+    disposed: list[str] = []
+    h = make_store(dispose=lambda sid, session: disposed.append(sid))
+    await h.store.set("ended", {"n": 1})
+    await h.store.destroy("ended")
+    assert await h.store.replace("ended", {"n": 2}) is False
+    assert await h.row("ended") is None
+    assert disposed == ["ended"]  # by the destroy only
+
+
+async def test_replace_with_the_values_already_stored_counts_as_written(
+    make_store: MakeStore,
+) -> None:
+    # The clock stands still, so the row gets exactly what it holds: an
+    # UPDATE that changes nothing, which MySQL reports as 0 rows.
+    h = make_store()
+    await h.store.set("same", {"n": 1})
+    assert await h.store.replace("same", {"n": 1}) is True
+    assert await h.store.get("same") == {"n": 1}
