@@ -160,7 +160,14 @@ class _MemoryDelegate:
         raise NotImplementedError
 
     async def update_many(self, data: Any, where: Any) -> int:
-        raise NotImplementedError
+        # A save of a loaded session (the sid alone; a touch's expiry filter
+        # never comes up here: the sessions are fresh).
+        row = self.rows.get(where["sid"])
+        if row is None:
+            return 0
+        for name, value in data.items():
+            setattr(row, name, value)
+        return 1
 
     async def delete_many(self, where: Any = None) -> int:
         raise NotImplementedError

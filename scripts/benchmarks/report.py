@@ -367,7 +367,9 @@ class Report:
             "milliseconds (query building and model parsing in Python, an HTTP round trip to "
             "the engine process, the engine itself), against tens of microseconds for what the "
             "middleware and the store do around it (the CPU table above). Saving a query is "
-            "what matters, and the middleware issues the baseline's queries and no others."
+            "what matters, and the middleware issues as many as the baseline: a read, and for a "
+            "change one write (an update of the loaded row where the baseline upserts, so that "
+            "a session another request ended meanwhile stays ended)."
         )
         if self.hot_read:
             ratios_text = ", ".join(
@@ -393,9 +395,10 @@ class Report:
             "connections and the same at one."
         )
         add(
-            "- A refresh of the expiry (`touch`, at most once per tenth of the session's "
-            "lifetime by default) is one `update_many`, which the engine runs inside a "
-            "transaction: on PostgreSQL that is BEGIN, UPDATE, COMMIT (see the query table)."
+            "- The save of a changed session and a refresh of its expiry (`touch`, at most "
+            "once per tenth of the session's lifetime by default) are one `update_many` each, "
+            "which the engine runs inside a transaction: on PostgreSQL that is BEGIN, UPDATE, "
+            "COMMIT (see the query table)."
         )
         add(
             "- The Node store beside it runs Prisma 7's query compiler in-process with driver "
