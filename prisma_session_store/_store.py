@@ -146,12 +146,13 @@ class PrismaSessionStore:
             24-character id. Ignored with ``db_record_id_is_session_id``.
         dispose: called as ``dispose(sid, session)`` (sync or async) whenever a
             stored session is dropped: by destroy, clear, prune, expiry found by
-            get, and overwrite by set unless ``no_dispose_on_set``. Costs one
-            read before each such write. Two processes removing the same
+            get, and overwrite by set or replace unless ``no_dispose_on_set``.
+            Costs one read before each such write. Two processes removing the same
             session at once may both dispose it: make it idempotent.
         stale: a ``get`` of an expired session returns its data once (and
             deletes it) instead of None.
-        no_dispose_on_set: do not call ``dispose`` when ``set`` overwrites.
+        no_dispose_on_set: do not call ``dispose`` when ``set`` or ``replace``
+            overwrites.
         serializer: an object with ``dumps``/``loads``; default compact JSON,
             the text the Node package writes.
         session_model_name: the client attribute of the session model.
