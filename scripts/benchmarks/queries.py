@@ -23,8 +23,18 @@ class QueryCount:
     statements: list[str]
 
     @property
+    def queries(self) -> list[str]:
+        """The statements that read or write. Transaction control is left out:
+        Prisma wraps each update_many in BEGIN/COMMIT, which the SQLite
+        adapter logs as comments (``-- Implicit BEGIN``)."""
+        return [sql for sql in self.statements if not sql.lstrip().startswith(_CONTROL)]
+
+    @property
     def count(self) -> int:
-        return len(self.statements)
+        return len(self.queries)
+
+
+_CONTROL = ("--", "BEGIN", "COMMIT", "ROLLBACK")
 
 
 class QueryLog:
