@@ -110,6 +110,12 @@ async function postgresAdapter(url, log) {
   // An idle connection that the server drops (restart, failover) is
   // reported here; without a listener it would crash the process.
   pool.on('error', (error) => log(`idle PostgreSQL connection lost: ${error.message}`));
+  // A connection lost while checked out (inside a transaction, say) reports
+  // on the client itself: its query fails with the error, and this listener
+  // keeps the 'error' event from crashing the engine.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => log(`PostgreSQL connection lost: ${error.message}`));
+  });
   return {
     adapter: new PrismaPg(pool, schema ? { schema } : undefined),
     close: () => pool.end(),
